@@ -1,0 +1,286 @@
+"""Frozen dataclasses for the show: site settings, episodes, recordings, transcripts, issues."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+EpisodeType = Literal["full", "trailer", "bonus"]
+
+
+# --- site.toml ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TranscribeSettings:
+    """``[transcribe]``: which engine and model turn recordings into text."""
+
+    engine: str = "faster-whisper"
+    model: str | None = None  # None: tiny.en for English shows, base otherwise
+    language: str | None = None  # None: the show's language
+    device: str = "auto"
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    """``[audio]``: how the published audio is encoded."""
+
+    bitrate: int = 64  # kbps per channel
+    loudness: float | None = None  # LUFS; None: -16 stereo, -19 mono
+
+
+@dataclass(frozen=True)
+class ShortSettings:
+    """``[short]``: the target length of the short version."""
+
+    minutes: float = 15
+    ratio: float = 0.25
+
+
+@dataclass(frozen=True)
+class NewsletterSettings:
+    """``[newsletter]``: the email edition of the show."""
+
+    title: str | None = None
+    description: str | None = None
+    from_: str | None = None
+    reply_to: str | None = None
+    postal_address: str | None = None
+    unsubscribe_url: str | None = None
+    subscribers: str | None = None
+    transport: str = "smtp"
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_ca_file: str | None = None
+    api_url: str | None = None
+    rate: float = 5
+
+
+@dataclass(frozen=True)
+class Site:
+    """The show's settings from ``site.toml``."""
+
+    title: str
+    url: str  # absolute, always ends with "/"
+    description: str
+    language: str
+    author: str
+    email: str
+    categories: tuple[str, ...]
+    image: str | None = None
+    explicit: bool = False
+    serial: bool = False
+    timezone: str = "UTC"
+    hosts: tuple[str, ...] = ()
+    guid: str | None = None
+    locked: bool = True
+    license: str | None = None
+    funding_url: str | None = None
+    funding_label: str | None = None
+    transcribe: TranscribeSettings = field(default_factory=TranscribeSettings)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    short: ShortSettings = field(default_factory=ShortSettings)
+    newsletter: NewsletterSettings = field(default_factory=NewsletterSettings)
+
+    @property
+    def transcription_language(self) -> str:
+        """The language spoken in the recordings, as Whisper names it (``en``, ``de``)."""
+        return (self.transcribe.language or self.language).split("-")[0].lower()
+
+    @property
+    def transcription_model(self) -> str:
+        if self.transcribe.model:
+            return self.transcribe.model
+        return "tiny.en" if self.transcription_language == "en" else "base"
+
+
+# --- audio -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AudioFile:
+    """One audio file as probed: what it is and how long it lasts."""
+
+    path: Path
+    format: str  # container, as FFmpeg names it: "mp3", "ogg", "wav", ...
+    codec: str
+    duration: float  # seconds
+    size: int  # bytes
+    channels: int
+    sample_rate: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Recording:
+    """An episode's audio: one file, or one file per speaker from ``tracks/``."""
+
+    files: tuple[AudioFile, ...]
+    speakers: tuple[str, ...] = ()  # one per file for tracks/, empty for a single file
+
+    @property
+    def is_multitrack(self) -> bool:
+        return bool(self.speakers)
+
+    @property
+    def duration(self) -> float:
+        return max(f.duration for f in self.files)
+
+    @property
+    def channels(self) -> int:
+        """Channels of the published audio: tracks mix to mono."""
+        return 1 if self.is_multitrack else self.files[0].channels
+
+    @property
+    def sha256(self) -> str:
+        """Identity of the recording: the single file's hash, or of every track and name."""
+        if not self.is_multitrack:
+            return self.files[0].sha256
+        h = hashlib.sha256()
+        for speaker, f in zip(self.speakers, self.files, strict=True):
+            h.update(f"{speaker}\0{f.sha256}\n".encode())
+        return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class PublishedAudio:
+    """The mastered, tagged MP3 that is published as ``episodes/<slug>/<slug>.mp3``."""
+
+    path: Path  # the file in .pipeline/ that publish copies into the output
+    size: int  # bytes, as the enclosure length
+    duration: float  # seconds
+    channels: int
+    mime_type: str = "audio/mpeg"
+    loudness: float | None = None  # LUFS integrated, as measured after mastering
+    true_peak: float | None = None  # dBTP
+
+
+# --- transcripts -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start: float
+    end: float
+    probability: float
+    speaker: str | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    start: float
+    end: float
+    speaker: str | None = None
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What was said, when and by whom, and what produced it."""
+
+    segments: tuple[Segment, ...]
+    words: tuple[Word, ...]
+    engine: str
+    model: str
+    language: str
+    settings: tuple[tuple[str, object], ...]  # decoding settings, sorted by name
+    recording_sha256: str
+    edited: bool = False  # a host corrected it: never overwritten
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text.strip() for s in self.segments if s.text.strip())
+
+
+# --- content -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str = "host"  # Podcasting 2.0 role: host, guest, ...
+    href: str | None = None
+    img: str | None = None
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """An outline heading: a chapter with its show notes."""
+
+    title: str
+    start: float | None  # seconds; None until placed against the transcript
+    notes: str = ""  # Markdown under the heading
+    timed: bool = False  # the host wrote the timestamp
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One folder of ``episodes/``: the outline's front matter and body, and its audio."""
+
+    slug: str
+    folder: Path
+    title: str
+    date: datetime  # timezone-aware
+    body: str  # Markdown of the outline, front matter removed
+    intro: str = ""  # Markdown before the first chapter heading
+    chapters: tuple[Chapter, ...] = ()
+    summary: str = ""
+    number: int | None = None
+    season: int | None = None
+    type: EpisodeType = "full"
+    explicit: bool = False
+    topics: tuple[str, ...] = ()
+    hosts: tuple[Person, ...] = ()
+    guests: tuple[Person, ...] = ()
+    short: tuple[tuple[float, float], ...] = ()
+    guid: str | None = None
+    cover: Path | None = None
+    recording: Recording | None = None
+    transcript: Transcript | None = None
+    audio: PublishedAudio | None = None  # set by the master stage
+    references: tuple[str, ...] = ()  # slugs this episode links to with [[slug]]
+    backlinks: tuple[str, ...] = ()  # slugs of episodes and issues that link here
+    related: tuple[str, ...] = ()  # episodes sharing topics, most shared first
+
+    @property
+    def people(self) -> tuple[Person, ...]:
+        return self.hosts + self.guests
+
+    @property
+    def outline_path(self) -> Path:
+        return self.folder / "outline.md"
+
+    @property
+    def transcript_path(self) -> Path:
+        return self.folder / "transcript.json"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One newsletter issue from ``issues/<slug>.md``."""
+
+    slug: str
+    path: Path
+    title: str
+    date: datetime
+    body: str
+    subject: str = ""
+    preheader: str = ""
+    episodes: tuple[str, ...] | None = None  # None: chosen by date
+    references: tuple[str, ...] = ()
+    backlinks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Show:
+    """Everything the build publishes."""
+
+    root: Path
+    site: Site
+    episodes: tuple[Episode, ...]  # published ones, newest first
+    issues: tuple[Issue, ...]  # newest first
+    waiting: tuple[Episode, ...] = ()  # outlines with no recording yet: not published
