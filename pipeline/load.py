@@ -306,9 +306,13 @@ def read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
             path, f"the front matter holds an impossible date ({exc}); write it as YYYY-MM-DD"
         ) from exc
     except yaml.YAMLError as exc:
+        # Lines count from the file's first line, the opening '---'.
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 2}: " if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and start is not None and (mark is None or start.line != mark.line):
+            problem += f"; {context} on line {start.line + 2}"
         raise ContentError(
             path, f"{where}the front matter is not valid YAML ({problem}); fix that line"
         ) from exc

@@ -46,7 +46,8 @@ def test_episode_with_everything(show):
           - {name: Dan Ruiz, role: guest, href: "https://dan.example.org"}
         short: ["0:10-0:40", "1:02:03-1:02:30"]
         """,
-        "Why rain is fine.\n\n## Jackets\n\nA [[2026-08-old]] link.\n\n## 1:05 Fenders\n\n- long ones\n",
+        "Why rain is fine.\n\n## Jackets\n\nA [[2026-08-old]] link.\n\n"
+        "## 1:05 Fenders\n\n- long ones\n",
     )
     write_tone(folder / "Recording.MP3", 2.0)
     (folder / "cover.png").write_bytes(b"png")
@@ -75,7 +76,11 @@ def test_episode_with_everything(show):
 
 def test_timed_first_heading_gets_an_intro_chapter():
     _, chapters = parse_outline("## 0:30 Hello\n\n## 1:00:00 Bye\n", path=None)
-    assert [(c.title, c.start) for c in chapters] == [("Intro", 0.0), ("Hello", 30.0), ("Bye", 3600.0)]
+    assert [(c.title, c.start) for c in chapters] == [
+        ("Intro", 0.0),
+        ("Hello", 30.0),
+        ("Bye", 3600.0),
+    ]
 
 
 def test_tracks_are_speakers(show):
@@ -83,7 +88,7 @@ def test_tracks_are_speakers(show):
     write_outline(folder, FRONT)
     write_tone(folder / "tracks" / "Ada Lindqvist.wav", 1.0)
     write_tone(folder / "tracks" / "Ben.flac", 1.5)
-    loaded, problems = load(show)
+    loaded, _ = load(show)
     [episode] = loaded.episodes
     assert episode.recording.speakers == ("Ada Lindqvist", "Ben")
     assert episode.recording.duration == pytest.approx(1.5, abs=0.05)
@@ -93,7 +98,9 @@ def test_tracks_are_speakers(show):
 def test_drafts_are_left_out_of_everything(show):
     write_outline(show / "episodes" / "secret", FRONT + "draft: true\n")
     write_tone(show / "episodes" / "secret" / "a.wav")
-    (show / "issues" / "soon.md").write_text("---\ntitle: Soon\ndate: 2026-01-01\ndraft: true\n---\nx")
+    (show / "issues" / "soon.md").write_text(
+        "---\ntitle: Soon\ndate: 2026-01-01\ndraft: true\n---\nx"
+    )
     loaded, problems = load(show)
     assert loaded.episodes == () and loaded.issues == () and loaded.waiting == ()
     assert problems.items == []
@@ -110,7 +117,7 @@ def test_outline_without_recording_is_a_warning(show):
 
 
 def test_empty_episodes_folder_is_a_warning(show):
-    loaded, problems = load(show)
+    _, problems = load(show)
     assert only_message(problems, "warning") == (
         f"warning: {show}/episodes: no episodes yet; add one with `pipeline new episode SLUG`"
     )
@@ -135,11 +142,17 @@ BAD_OUTLINES = [
         "---\ntitle: T\ndate: 2026-09-03\nsumary: x\n---\n",
         "outline.md: unknown front matter key 'sumary'; did you mean 'summary'?",
     ),
-    ("bad-number", "---\ntitle: T\ndate: 2026-09-03\nnumber: -2\n---\n", "'number' must be a positive"),
+    (
+        "bad-number",
+        "---\ntitle: T\ndate: 2026-09-03\nnumber: -2\n---\n",
+        "'number' must be a positive",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("slug", "text", "message"), BAD_OUTLINES, ids=[b[0] for b in BAD_OUTLINES])
+@pytest.mark.parametrize(
+    ("slug", "text", "message"), BAD_OUTLINES, ids=[b[0] for b in BAD_OUTLINES]
+)
 def test_bad_outline_names_file_and_fix(show, slug, text, message):
     folder = show / "episodes" / slug
     folder.mkdir()
@@ -159,7 +172,9 @@ def test_bad_outline_names_file_and_fix(show, slug, text, message):
 def test_non_utf8_outline(show):
     folder = show / "episodes" / "latin"
     folder.mkdir()
-    (folder / "outline.md").write_bytes("---\ntitle: Caf\xe9\ndate: 2026-09-03\n---\n".encode("latin-1"))
+    (folder / "outline.md").write_bytes(
+        "---\ntitle: Caf\xe9\ndate: 2026-09-03\n---\n".encode("latin-1")
+    )
     _, problems = load(show)
     assert only_message(problems) == (
         f"error: {folder}/outline.md: is not UTF-8 text (byte 14); save the file as UTF-8"
@@ -215,7 +230,9 @@ def test_unreadable_audio(show, content):
     _, problems = load(show)
     line = only_message(problems)
     assert line.startswith(f"error: {folder}/take1.mp3: ")
-    assert line.endswith("re-export the recording (MP3, M4A, WAV, FLAC, OGG or Opus) and replace the file")
+    assert line.endswith(
+        "re-export the recording (MP3, M4A, WAV, FLAC, OGG or Opus) and replace the file"
+    )
 
 
 def test_truncated_wav(show):
@@ -242,7 +259,7 @@ def test_issues_load_with_defaults(show):
     (show / "issues" / "2026-09-letter.md").write_text(
         "---\ntitle: September\ndate: 2026-09-30\npreheader: Rain news\n---\nHello [[x]]"
     )
-    loaded, problems = load(show)
+    loaded, _ = load(show)
     [issue] = loaded.issues
     assert issue.subject == "September" and issue.preheader == "Rain news"
     assert issue.episodes is None

@@ -1,4 +1,4 @@
-"""Publishing: atomic writes, unchanged files left alone, broken episodes kept, one build at a time."""
+"""Publishing: atomic writes, unchanged files left alone, broken episodes kept, one build."""
 
 from __future__ import annotations
 
@@ -35,7 +35,10 @@ def test_publish_writes_then_skips_unchanged(tmp_path):
 def test_removed_outputs_disappear_but_kept_owners_stay(tmp_path):
     out, state = tmp_path / "feeds", tmp_path / ".pipeline"
     publish(
-        [Output("episodes/a/index.html", b"a", owner="a"), Output("episodes/b/index.html", b"b", owner="b")],
+        [
+            Output("episodes/a/index.html", b"a", owner="a"),
+            Output("episodes/b/index.html", b"b", owner="b"),
+        ],
         out,
         state,
     )
@@ -66,11 +69,14 @@ def test_paths_cannot_leave_the_output(tmp_path):
 
 
 def test_a_second_build_is_refused_while_one_runs(tmp_path):
-    sleeper = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    sleeper = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
     try:
         (tmp_path / "lock").write_text(f"{sleeper.pid}\n")
-        with pytest.raises(LockedError, match=rf"another build \(pid {sleeper.pid}\) is running"), build_lock(
-            tmp_path
+        with (
+            pytest.raises(LockedError, match=rf"another build \(pid {sleeper.pid}\) is running"),
+            build_lock(tmp_path),
         ):
             pass
     finally:
@@ -79,7 +85,9 @@ def test_a_second_build_is_refused_while_one_runs(tmp_path):
 
 
 def test_a_stale_lock_is_taken_over(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     (tmp_path / "lock").write_text(dead.stdout)
     with build_lock(tmp_path):
         assert (tmp_path / "lock").read_text().strip() == str(os.getpid())

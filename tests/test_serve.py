@@ -1,4 +1,4 @@
-"""`pipeline serve`: HEAD and byte ranges (206), as Apple requires of hosts and browsers need to seek."""
+"""`pipeline serve`: HEAD and byte ranges (206), which Apple requires and players need to seek."""
 
 from __future__ import annotations
 

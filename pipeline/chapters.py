@@ -1,0 +1,103 @@
+"""The ``chapters`` stage: outline headings become chapters; untimed ones are found in the words."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from pipeline.model import Chapter, Episode, Show, Word
+
+WINDOW_WORDS = 40  # how much speech after a candidate start is compared with a chapter
+MIN_PAUSE = 0.3  # seconds of silence before a word that makes it a candidate start
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "that",
+        "the",
+        "their",
+        "there",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "which",
+        "who",
+        "will",
+        "with",
+        "you",
+        "your",
+    ]
+)
+_TOKEN = re.compile(r"[a-z0-9']+")
+
+
+def place_chapters(show: Show) -> Show:
+    """Give every untimed chapter a start taken from the transcript's word timings."""
+    return replace(show, episodes=tuple(place_episode_chapters(e) for e in show.episodes))
+
+
+def place_episode_chapters(episode: Episode) -> Episode:
+    words = episode.transcript.words if episode.transcript else ()
+    if not words or all(c.start is not None for c in episode.chapters):
+        return episode
+    chapters = list(episode.chapters)
+    for i, chapter in enumerate(chapters):
+        if chapter.start is not None:
+            continue
+        lower = chapters[i - 1].start or 0.0
+        upper = next((c.start for c in chapters[i + 1 :] if c.start is not None), float("inf"))
+        start = _best_start(chapter, chapters[i - 1], words, lower, upper)
+        if start is not None:
+            chapters[i] = replace(chapter, start=start)
+    # A chapter that could not be placed keeps no time and is listed without one.
+    return replace(episode, chapters=tuple(chapters))
+
+
+def _best_start(
+    chapter: Chapter, previous: Chapter, words: tuple[Word, ...], lower: float, upper: float
+) -> float | None:
+    wanted = _tokens(f"{chapter.title} {chapter.notes}")
+    before = _tokens(f"{previous.title} {previous.notes}")
+    best: tuple[float, float] | None = None
+    for k, word in enumerate(words):
+        if not lower < word.start < upper:
+            continue
+        pause = word.start - words[k - 1].end if k else word.start
+        if pause < MIN_PAUSE:
+            continue
+        ahead = _tokens(" ".join(w.text for w in words[k : k + WINDOW_WORDS]))
+        behind = _tokens(" ".join(w.text for w in words[max(0, k - WINDOW_WORDS) : k]))
+        score = len(ahead & wanted) - len(ahead & before - wanted) * 0.5
+        score += len(behind & before) * 0.5 + min(pause, 3.0)
+        if best is None or score > best[0]:
+            best = (score, max(0.0, word.start - min(pause, 0.5) / 2))
+    return round(best[1], 2) if best else None
+
+
+def _tokens(text: str) -> set[str]:
+    return {t for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS and len(t) > 2}
