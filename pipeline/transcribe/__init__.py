@@ -1,0 +1,198 @@
+"""Transcription: recordings into cached, correctable transcripts, and the published formats.
+
+``transcribe_episode`` reads the episode's ``transcript.json``, keeps it when it is current or
+a host corrected it, and otherwise transcribes the recording window by window (so memory stays
+bounded), drops hallucinated text, names speakers and writes the file atomically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import ConfigError, ContentError
+from pipeline.model import Episode, Recording, Segment, Site, Transcript, Word
+from pipeline.transcribe import store
+from pipeline.transcribe.engines import DECODING, ENGINES, Engine, RawSegment, get_engine
+from pipeline.transcribe.filters import drop_hallucinations
+from pipeline.transcribe.formats import to_podcast_json, to_srt, to_text, to_vtt
+from pipeline.transcribe.speakers import by_loudest_track, everyone_is
+from pipeline.transcribe.windows import iter_windows
+
+__all__ = [
+    "TranscribeResult",
+    "hotwords",
+    "read_transcript",
+    "to_podcast_json",
+    "to_srt",
+    "to_text",
+    "to_vtt",
+    "transcribe_episode",
+    "transcribe_recording",
+]
+
+Progress = Callable[[float, float], None]
+MAX_HOTWORDS = 50
+
+
+@dataclass(frozen=True)
+class TranscribeResult:
+    """The episode's transcript, whether it was transcribed just now, and what to tell the host."""
+
+    transcript: Transcript
+    transcribed: bool  # False: the cached (or host-corrected) transcript.json was used
+    warnings: tuple[str, ...] = ()
+
+
+def read_transcript(path: Path) -> Transcript | None:
+    """The transcript stored in ``path`` (None when there is none).
+
+    Raises ContentError naming the file when it is not valid JSON or not a transcript.
+    """
+    return store.read(path)
+
+
+def transcribe_episode(
+    episode: Episode,
+    site: Site,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> TranscribeResult:
+    """Return the episode's current transcript, transcribing the recording when needed.
+
+    Same recording, engine, model, language and decoding settings: the cached file is used.
+    A file a host corrected is never overwritten; ``force`` copies it to
+    ``transcript.edited-YYYYMMDDTHHMMSSZ.json`` and transcribes again.
+    """
+    recording = episode.recording
+    if recording is None:
+        raise ValueError(f"episode {episode.slug} has no recording to transcribe")
+    engine_name = site.transcribe.engine
+    if engine_name not in ENGINES:
+        raise ConfigError(
+            f"site.toml [transcribe] engine: unknown engine {engine_name!r}; "
+            f"use one of {', '.join(ENGINES)}"
+        )
+    model, language = site.transcription_model, site.transcription_language
+    path = episode.transcript_path
+    warnings: list[str] = []
+
+    try:
+        existing = store.read(path)
+    except ContentError:
+        if not force:
+            raise
+        existing = None  # a broken file is the host's too: kept below, then replaced
+    if existing is not None and not force:
+        if existing.edited:
+            if existing.recording_sha256 != recording.sha256:
+                warnings.append(
+                    f"{path}: the recording changed since this transcript was corrected; the "
+                    f"corrections are kept but may no longer match the audio: check them, or "
+                    f"run `pipeline transcribe --force {episode.slug}` to transcribe again "
+                    f"(the corrected file is kept as transcript.edited-<time>.json)"
+                )
+            return TranscribeResult(existing, False, tuple(warnings))
+        wanted = store.key_for(recording.sha256, engine_name, model, language, DECODING)
+        if store.cache_key(existing) == wanted:
+            return TranscribeResult(existing, False, ())
+
+    engine = get_engine(engine_name, model, site.transcribe.device)
+    single_host = None
+    if not recording.is_multitrack and len(episode.hosts) == 1 and not episode.guests:
+        single_host = episode.hosts[0].name
+    transcript = transcribe_recording(
+        recording,
+        engine,
+        language=language,
+        hotwords=hotwords(episode),
+        speaker=single_host,
+        progress=progress,
+    )
+    if force and path.exists() and (existing is None or existing.edited):
+        backup = store.keep_edited(path)
+        warnings.append(
+            f"{path}: transcribed again; the corrected transcript is kept as {backup.name} "
+            f"beside it: copy the corrections you still want into the new transcript.json"
+        )
+    store.write(path, transcript)
+    return TranscribeResult(transcript, True, tuple(warnings))
+
+
+def transcribe_recording(
+    recording: Recording,
+    engine: Engine,
+    *,
+    language: str,
+    hotwords: str | None = None,
+    speaker: str | None = None,
+    progress: Progress | None = None,
+) -> Transcript:
+    """Transcribe a recording window by window; ``speaker`` names a single voice.
+
+    Tracks of a tracks/ recording are mixed for transcription, and each word then goes to
+    the speaker whose track is loudest while it is said.
+    """
+    total = recording.duration
+    segments: list[Segment] = []
+    words: list[Word] = []
+    for window in iter_windows(recording):
+        heard: list[RawSegment] = []
+        for s in engine.transcribe(window.mix, language=language, hotwords=hotwords):
+            heard.append(s)
+            if progress:
+                progress(min(window.start + s.end, total), total)
+        heard = drop_hallucinations(heard, window.mix)
+        if recording.is_multitrack:
+            heard = by_loudest_track(heard, window.tracks, recording.speakers)
+        elif speaker:
+            heard = everyone_is(heard, speaker)
+        for s in heard:
+            text = " ".join(s.text.split())
+            if not text:
+                continue
+            segments.append(
+                Segment(text, _t(window.start + s.start), _t(window.start + s.end), s.speaker)
+            )
+            words.extend(
+                Word(
+                    w.text.strip(),
+                    _t(window.start + w.start),
+                    _t(window.start + w.end),
+                    round(w.probability, 3),
+                    w.speaker,
+                )
+                for w in s.words
+                if w.text.strip()
+            )
+    if progress:
+        progress(total, total)
+    return Transcript(
+        segments=tuple(segments),
+        words=tuple(words),
+        engine=engine.name,
+        model=engine.model,
+        language=language,
+        settings=tuple(sorted(DECODING.items())),
+        recording_sha256=recording.sha256,
+    )
+
+
+def hotwords(episode: Episode) -> str | None:
+    """Names and terms the model should expect: hosts, guests, topics, chapter titles."""
+    terms: list[str] = []
+    for term in (
+        *(p.name for p in episode.people),
+        *episode.topics,
+        *(c.title for c in episode.chapters),
+    ):
+        term = " ".join(term.split())
+        if term and term not in terms:
+            terms.append(term)
+    return ", ".join(terms[:MAX_HOTWORDS]) or None
+
+
+def _t(seconds: float) -> float:
+    return round(max(seconds, 0.0), 3)
