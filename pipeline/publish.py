@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from pipeline.audio import sha256_file
 from pipeline.errors import ConfigError, LockedError
 
 MANIFEST_VERSION = 1
@@ -35,7 +36,7 @@ class Output:
         if self.data is not None:
             return hashlib.sha256(self.data).hexdigest()
         assert self.source is not None
-        return file_sha256(self.source)
+        return sha256_file(self.source)
 
     @property
     def size(self) -> int:
@@ -50,14 +51,6 @@ class PublishReport:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def publish_order(path: str) -> tuple[int, str]:

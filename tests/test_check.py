@@ -9,8 +9,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import av
-import numpy as np
 import pytest
 from lxml import etree
 from PIL import Image
@@ -38,6 +36,7 @@ from pipeline.model import (
     Site,
     Transcript,
 )
+from tests.conftest import write_tone
 
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -53,26 +52,9 @@ FOG = "Fog on the canal path"
 # --- a built show in tmp_path ---------------------------------------------------------------
 
 
-def write_tone(path: Path, seconds: float = 1.0, rate: int = 22050) -> Path:
-    """A second of 440 Hz tone as a mono MP3."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    n = int(seconds * rate)
-    samples = (0.2 * np.sin(2 * np.pi * 440 * np.arange(n) / rate)).astype(np.float32)
-    with av.open(str(path), "w", format="mp3") as out:
-        stream = out.add_stream("libmp3lame", rate=rate, layout="mono")
-        stream.bit_rate = 32000
-        frame = av.AudioFrame.from_ndarray(samples[None, :], format="fltp", layout="mono")
-        frame.sample_rate = rate
-        for packet in stream.encode(frame):
-            out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return path
-
-
 @pytest.fixture(scope="session")
 def tone(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, PublishedAudio]:
-    path = write_tone(tmp_path_factory.mktemp("tone") / "tone.mp3")
+    path = write_tone(tmp_path_factory.mktemp("tone") / "tone.mp3", rate=22050)
     info = probe(path)
     return path, PublishedAudio(path=path, size=info.size, duration=info.duration, channels=1)
 

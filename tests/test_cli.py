@@ -51,9 +51,10 @@ def test_corrected_transcript_survives_build_and_force_keeps_a_backup(fog):
     assert path.read_bytes() == corrected
     page = (fog / "feeds/episodes/2026-10-01-fog/index.html").read_text()
     assert "use a very bright front light" in page and "Ada Lindqvist:" in page
-    assert "use a very bright front light" in (
-        fog / "feeds/episodes/2026-10-01-fog/transcript.vtt"
-    ).read_text()
+    assert (
+        "use a very bright front light"
+        in (fog / "feeds/episodes/2026-10-01-fog/transcript.vtt").read_text()
+    )
 
     forced = run("transcribe", "--force", "2026-10-01-fog", "--root", str(fog))
     assert (forced.exit_code, forced.stdout) == (0, "Transcribed 2026-10-01-fog.\n")
@@ -65,13 +66,17 @@ def test_corrected_transcript_survives_build_and_force_keeps_a_backup(fog):
 def test_transcribe_unknown_slug_is_a_usage_error(fog):
     result = run("transcribe", "2026-10-02-nope", "--root", str(fog))
     assert result.exit_code == 2
-    assert "no published episode named 2026-10-02-nope; choose from: 2026-10-01-fog" in result.stderr
+    assert (
+        "no published episode named 2026-10-02-nope; choose from: 2026-10-01-fog" in result.stderr
+    )
 
 
 def test_check_before_and_after_a_build(fog):
     before = run("check", "--root", str(fog))
     assert before.exit_code == 1
-    assert before.stderr == f"error: {fog / 'feeds'}: has no podcast.xml; run `pipeline build` first\n"
+    assert (
+        before.stderr == f"error: {fog / 'feeds'}: has no podcast.xml; run `pipeline build` first\n"
+    )
     assert before.stdout == "1 error, 0 warnings.\n"
 
     assert run("build", "--root", str(fog)).exit_code == 0

@@ -10,9 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import av
 import feedparser
-import numpy as np
 import podcastparser
 import pytest
 from lxml import etree
@@ -45,6 +43,7 @@ from pipeline.model import (
     Site,
     Transcript,
 )
+from tests.conftest import write_tone
 
 SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "spec" / "podcast-namespace"
 LEGACY_NS = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
@@ -62,26 +61,9 @@ ARTWORK = "https://rain.example.org/artwork.png"
 # --- a small show, built in tmp_path ------------------------------------------------------
 
 
-def write_tone(path: Path, seconds: float = 1.0, rate: int = 22050) -> Path:
-    """A second of 440 Hz tone as a mono MP3: the smallest real episode audio."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    n = int(seconds * rate)
-    samples = (0.2 * np.sin(2 * np.pi * 440 * np.arange(n) / rate)).astype(np.float32)
-    with av.open(str(path), "w", format="mp3") as out:
-        stream = out.add_stream("libmp3lame", rate=rate, layout="mono")
-        stream.bit_rate = 32000
-        frame = av.AudioFrame.from_ndarray(samples[None, :], format="fltp", layout="mono")
-        frame.sample_rate = rate
-        for packet in stream.encode(frame):
-            out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return path
-
-
 @pytest.fixture(scope="session")
 def tone(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_tone(tmp_path_factory.mktemp("tone") / "tone.mp3")
+    return write_tone(tmp_path_factory.mktemp("tone") / "tone.mp3", rate=22050)
 
 
 def published(path: Path) -> PublishedAudio:
