@@ -21,7 +21,6 @@ from pipeline.audio import decode, probe
 from pipeline.errors import ConfigError, ContentError
 from pipeline.model import (
     AudioFile,
-    Chapter,
     Episode,
     Person,
     Recording,
@@ -41,7 +40,7 @@ from pipeline.transcribe import (
     transcribe_episode,
 )
 from pipeline.transcribe import windows as windowing
-from pipeline.transcribe.engines import RawSegment, RawWord, get_engine
+from pipeline.transcribe.engines import RawSegment, RawWord, get_engine, speech_clips
 from pipeline.transcribe.filters import drop_hallucinations
 from tests.conftest import LIBRIVOX
 
@@ -179,7 +178,7 @@ def test_a_reading_is_transcribed_once_with_word_timings(
     assert ep.transcript_path.read_text(encoding="utf-8") == written
 
     # outline terms are hotwords, not part of the key: fixing a typo does not re-transcribe
-    renamed = replace(ep, topics=("Dashwood family",), chapters=(Chapter("Leisure", None),))
+    renamed = replace(ep, topics=("Dashwood family", "Leisure"))
     assert transcribe.hotwords(renamed) == "Ada, Dashwood family, Leisure"
     assert transcribe_episode(renamed, site()).transcribed is False
 
@@ -187,6 +186,7 @@ def test_a_reading_is_transcribed_once_with_word_timings(
 def test_a_corrected_transcript_survives_and_force_keeps_it(tmp_path: Path) -> None:
     ep = episode(tmp_path / "ep-2", SHORT_READING, hosts=("Ada", "Ben"))
     first = transcribe_episode(ep, site()).transcript
+    as_written = ep.transcript_path.read_bytes()
     # two hosts and one file: nobody can tell who speaks
     assert first.segments and all(s.speaker is None for s in first.segments)
 
@@ -212,8 +212,10 @@ def test_a_corrected_transcript_survives_and_force_keeps_it(tmp_path: Path) -> N
     assert len(backups) == 1
     assert re.fullmatch(r"transcript\.edited-\d{8}T\d{6}Z\.json", backups[0].name)
     assert backups[0].read_text(encoding="utf-8") == corrected
-    assert any(backups[0].name in w and str(ep.transcript_path) in w for w in forced.warnings)
+    assert any(backups[0].name in w for w in forced.warnings)
     assert read_transcript(ep.transcript_path) == forced.transcript
+    # same recording, same settings: the same file, byte for byte
+    assert forced.transcript == first and ep.transcript_path.read_bytes() == as_written
 
 
 def test_a_reformatted_transcript_is_not_a_correction(tmp_path: Path) -> None:
@@ -243,7 +245,7 @@ def test_a_new_recording_under_a_correction_warns_and_keeps_it(
     assert result.transcribed is False and result.transcript.edited
     assert result.transcript.segments[0].text == "He was not an ill-disposed young man."
     (warning,) = result.warnings
-    assert str(ep.transcript_path) in warning and "--force ep-4" in warning
+    assert warning.startswith("the recording changed since") and "--force ep-4" in warning
 
 
 def test_a_broken_transcript_file_names_the_fix(tmp_path: Path) -> None:
@@ -258,6 +260,15 @@ def test_a_broken_transcript_file_names_the_fix(tmp_path: Path) -> None:
     ep.transcript_path.write_text('{"segments": [{"text": 3}], "words": []}', encoding="utf-8")
     with pytest.raises(ContentError, match="not a transcript"):
         read_transcript(ep.transcript_path)
+    ep.transcript_path.write_text('{"segments": [], "words": []}', encoding="utf-8")
+    with pytest.raises(ContentError, match="'engine' is missing"):
+        read_transcript(ep.transcript_path)
+
+    # --force replaces a broken file, and keeps it beside the new one
+    result = transcribe_episode(ep, site(), force=True)
+    assert result.transcribed and read_transcript(ep.transcript_path) == result.transcript
+    [kept] = ep.folder.glob("transcript.edited-*.json")
+    assert kept.read_text(encoding="utf-8") == '{"segments": [], "words": []}'
 
 
 # --- speakers -------------------------------------------------------------------------------
@@ -418,6 +429,14 @@ def test_openai_whisper_without_its_extra_says_what_to_install(
     ep = episode(tmp_path / "ep-14", SHORT_READING)
     with pytest.raises(ConfigError, match=r"pip install 'showfolder-pipeline\[openai\]'"):
         transcribe_episode(ep, site(engine="openai-whisper", model="tiny.en"))
+
+
+def test_speech_to_the_very_end_stays_inside_the_audio() -> None:
+    # openai-whisper never returns when a clip ends after its last spectrogram frame
+    audio = samples(READING)[: 3 * RATE + 120]  # cut mid-word, 3/4 into a frame
+    clips = speech_clips(audio)
+    assert clips and clips[-1] > 2.9
+    assert round(clips[-1] * 100) <= len(audio) // 160
 
 
 def test_models_are_loaded_once_per_process() -> None:

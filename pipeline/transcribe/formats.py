@@ -20,7 +20,6 @@ class Cue:
 
     start: float
     end: float
-    speaker: str | None
     lines: tuple[str, ...]
 
 
@@ -63,7 +62,7 @@ def to_podcast_json(t: Transcript) -> str:
         entry: dict[str, object] = {}
         if s.speaker:
             entry["speaker"] = s.speaker
-        entry.update(startTime=_ms(s.start), endTime=_ms(max(s.end, s.start)), body=body)
+        entry.update(startTime=round(s.start, 3), endTime=round(max(s.end, s.start), 3), body=body)
         segments.append(entry)
     doc = {"version": "1.0.0", "segments": segments}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
@@ -125,7 +124,7 @@ def cues(
             lines, used = _fill([u[0] for u in units[i:]], label(segment.speaker, first_of_turn))
             start = max(timing.start(units[i][1]), previous_end)
             end = max(timing.end(units[i + used - 1][1]), start + 0.001)
-            result.append(Cue(start, end, segment.speaker, lines))
+            result.append(Cue(start, end, lines))
             previous_end = end
             first_of_turn = False
             i += used
@@ -209,7 +208,3 @@ def _timestamp(seconds: float, marker: str) -> str:
     minutes, ms = divmod(ms, 60_000)
     secs, ms = divmod(ms, 1000)
     return f"{hours:02d}:{minutes:02d}:{secs:02d}{marker}{ms:03d}"
-
-
-def _ms(seconds: float) -> float:
-    return round(seconds, 3)

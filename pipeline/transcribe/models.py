@@ -69,7 +69,7 @@ def describe_offline_models() -> str:
     return f"installed offline models: {listed}{missing}"
 
 
-def resolve_faster_whisper(model: str, *, cache: Path | None = None) -> str:
+def resolve_faster_whisper(model: str) -> str:
     """Turn a configured model into what WhisperModel loads: a checked folder, or a name.
 
     ``tiny.en`` and ``base`` come from the offline packages when they are installed; a folder
@@ -81,7 +81,7 @@ def resolve_faster_whisper(model: str, *, cache: Path | None = None) -> str:
     if model == "tiny.en" and _installed(TINY_EN_PACKAGE):
         return str(tiny_en_folder())
     if model == "base" and all(_installed(p) for p in BASE_PACKAGES):
-        return str(base_folder(cache or cache_root()))
+        return str(base_folder(cache_root()))
     if _looks_like_path(model):
         folder = Path(model).expanduser()
         if not folder.is_dir():

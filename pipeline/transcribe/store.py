@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,10 @@ def cache_key(t: Transcript) -> tuple[str, str, str, str, str]:
 
 
 def key_for(
-    recording_sha256: str, engine: str, model: str, language: str, settings: dict[str, object]
+    recording_sha256: str, engine: str, model: str, language: str, settings: Mapping[str, object]
 ) -> tuple[str, str, str, str, str]:
-    return (recording_sha256, engine, model, language, _canonical(settings))
+    """The cache key a transcript made with these settings would have."""
+    return (recording_sha256, engine, model, language, _canonical(dict(settings)))
 
 
 def to_document(t: Transcript) -> dict[str, Any]:
@@ -86,7 +88,9 @@ def read(path: Path) -> Transcript | None:
         ) from exc
     try:
         return _from_document(doc)
-    except (KeyError, TypeError, ValueError) as exc:
+    except KeyError as exc:
+        raise ContentError(path, f"is not a transcript ({exc} is missing); {_FIX}") from exc
+    except (TypeError, ValueError) as exc:
         raise ContentError(path, f"is not a transcript ({exc}); {_FIX}") from exc
 
 
