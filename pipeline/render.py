@@ -76,9 +76,8 @@ def render_show(show: Show, problems: Problems, kept: Mapping[str, Episode] = {}
 
     common = {"site": site, "artwork": art_name}
     by_slug = {e.slug: e for e in listed}
-    issues_by_slug = {i.slug: i for i in show.issues}
     for episode in show.episodes:
-        outputs += _episode_outputs(env, episode, common, by_slug, issues_by_slug, targets)
+        outputs += _episode_outputs(env, episode, common, by_slug, targets)
     for issue in show.issues:
         html = env.get_template("issue.html").render(
             **common,
@@ -110,7 +109,13 @@ def render_show(show: Show, problems: Problems, kept: Mapping[str, Episode] = {}
     return Rendered(tuple(outputs), artwork_url)
 
 
-def _episode_outputs(env, episode, common, by_slug, issues_by_slug, targets) -> list[Output]:
+def _episode_outputs(
+    env: Environment,
+    episode: Episode,
+    common: dict[str, object],
+    by_slug: dict[str, Episode],
+    targets: dict[str, tuple[str, str]],
+) -> list[Output]:
     slug = episode.slug
     base = f"episodes/{slug}/"
     out: list[Output] = []
