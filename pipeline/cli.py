@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -88,12 +89,7 @@ def transcribe(root: Path, out: Path | None, slugs: tuple[str, ...], force: bool
                     f"choose from: {', '.join(sorted(known)) or '(none)'}"
                 )
             chosen = set(slugs) or known
-            show = show.__class__(
-                root=show.root,
-                site=site,
-                issues=show.issues,
-                episodes=tuple(e for e in show.episodes if e.slug in chosen),
-            )
+            show = replace(show, episodes=tuple(e for e in show.episodes if e.slug in chosen))
             reporter = TerminalReporter()
             show, done = builder.transcribe_all(
                 show, problems, reporter, force=chosen if force else set()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -65,7 +65,7 @@ def render_show(show: Show, problems: Problems, kept: Mapping[str, Episode] = {}
     listed = tuple(
         sorted((*show.episodes, *kept.values()), key=lambda e: (e.date, e.slug), reverse=True)
     )
-    listed_show = type(show)(root=show.root, site=site, episodes=listed, issues=show.issues)
+    listed_show = replace(show, episodes=listed, waiting=())
     # Pages link with relative URLs (they work from disk, `pipeline serve` and any folder).
     targets = link_targets(listed_show, "../../")
     outputs: list[Output] = []

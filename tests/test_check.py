@@ -14,7 +14,6 @@ from lxml import etree
 from PIL import Image
 
 from pipeline.artwork import artwork_problems, generated_artwork
-from pipeline.audio import probe
 from pipeline.check import APPLE_CATEGORIES, RULES, STATE_FILE, check_feeds
 from pipeline.errors import Problem
 from pipeline.feeds import (
@@ -31,12 +30,12 @@ from pipeline.model import (
     Issue,
     Person,
     PublishedAudio,
-    Segment,
     Show,
     Site,
-    Transcript,
 )
+from tests import factories
 from tests.conftest import write_tone
+from tests.factories import make_transcript, published
 
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -55,8 +54,7 @@ FOG = "Fog on the canal path"
 @pytest.fixture(scope="session")
 def tone(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, PublishedAudio]:
     path = write_tone(tmp_path_factory.mktemp("tone") / "tone.mp3", rate=22050)
-    info = probe(path)
-    return path, PublishedAudio(path=path, size=info.size, duration=info.duration, channels=1)
+    return path, published(path)
 
 
 @pytest.fixture(scope="session")
@@ -65,22 +63,7 @@ def artwork_png() -> bytes:
 
 
 def make_site(**changes: object) -> Site:
-    site = Site(
-        title="Rain and Bikes",
-        url="https://rain.example.org/",
-        description="Two friends talk about cycling in bad weather.",
-        language="en-gb",
-        author="Ada and Ben",
-        email="owner@rain.example.org",
-        categories=("Sports/Wilderness", "Leisure/Hobbies"),
-        hosts=("Ada", "Ben"),
-        guid="5b4c1a54-1f3e-5d4e-9b1e-2c7f3e0a8d11",
-        funding_url="https://rain.example.org/support",
-        funding_label="Buy us a rain cape",
-        license="CC-BY-4.0",
-        image="artwork.png",
-    )
-    return replace(site, **changes)  # type: ignore[arg-type]
+    return factories.make_site(**{"language": "en-gb", **changes})
 
 
 def make_episodes(root: Path, audio: PublishedAudio) -> tuple[Episode, Episode]:
@@ -95,15 +78,7 @@ def make_episodes(root: Path, audio: PublishedAudio) -> tuple[Episode, Episode]:
         number=2,
         season=1,
         guests=(Person("Cy", role="guest"),),
-        transcript=Transcript(
-            segments=(Segment("Hello.", 0.0, 0.5, "Ada"),),
-            words=(),
-            engine="faster-whisper",
-            model="tiny.en",
-            language="en",
-            settings=(),
-            recording_sha256="0" * 64,
-        ),
+        transcript=make_transcript("Hello.", 0.5),
         audio=audio,
     )
     fog = Episode(

@@ -17,7 +17,6 @@ from lxml import etree
 from PIL import Image
 
 from pipeline.artwork import artwork_problems, generated_artwork
-from pipeline.audio import probe
 from pipeline.feeds import (
     DESCRIPTION_LIMIT,
     PODCAST_NS,
@@ -38,12 +37,12 @@ from pipeline.model import (
     Issue,
     Person,
     PublishedAudio,
-    Segment,
     Show,
     Site,
-    Transcript,
 )
+from tests import factories
 from tests.conftest import write_tone
+from tests.factories import SITE_GUID, make_transcript, published
 
 SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "spec" / "podcast-namespace"
 LEGACY_NS = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
@@ -54,7 +53,6 @@ NS = {
     "atom": "http://www.w3.org/2005/Atom",
     "content": "http://purl.org/rss/1.0/modules/content/",
 }
-SITE_GUID = "5b4c1a54-1f3e-5d4e-9b1e-2c7f3e0a8d11"
 ARTWORK = "https://rain.example.org/artwork.png"
 
 
@@ -66,40 +64,9 @@ def tone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_tone(tmp_path_factory.mktemp("tone") / "tone.mp3", rate=22050)
 
 
-def published(path: Path) -> PublishedAudio:
-    """PublishedAudio for an MP3, as the master stage would describe it."""
-    info = probe(path)
-    return PublishedAudio(path=path, size=info.size, duration=info.duration, channels=1)
-
-
 def make_site(**changes: object) -> Site:
-    site = Site(
-        title="Rain and Bikes",
-        url="https://rain.example.org/",
-        description="Two friends talk about cycling in bad weather.",
-        language="en",
-        author="Ada and Ben",
-        email="owner@rain.example.org",
-        categories=("Sports/Wilderness", "Leisure/Hobbies", "Leisure/Automotive"),
-        hosts=("Ada", "Ben"),
-        guid=SITE_GUID,
-        license="CC-BY-4.0",
-        funding_url="https://rain.example.org/support",
-        funding_label="Buy us a rain cape",
-        image="artwork.png",
-    )
-    return replace(site, **changes)  # type: ignore[arg-type]
-
-
-def make_transcript() -> Transcript:
-    return Transcript(
-        segments=(Segment("Hello and welcome.", 0.0, 0.9, "Ada"),),
-        words=(),
-        engine="faster-whisper",
-        model="tiny.en",
-        language="en",
-        settings=(),
-        recording_sha256="0" * 64,
+    return factories.make_site(
+        categories=("Sports/Wilderness", "Leisure/Hobbies", "Leisure/Automotive"), **changes
     )
 
 
