@@ -5,7 +5,7 @@
     python bench/master.py --stereo --source mp3
 
 Each run masters in a fresh child process, so the peak RSS printed is the mastering's own
-(the parent generates the recording). The speech is the shared LibriVox clips, tiled with
+(the parent generates the recording). The speech is the LibriVox clips of tests/data, tiled with
 random levels and a noise floor so that the limiter has peaks to work on.
 """
 
@@ -28,7 +28,7 @@ from pipeline import audio, master
 from pipeline.model import Episode, Recording, Site
 
 REPO = Path(__file__).resolve().parents[1]
-LIBRIVOX = REPO.parent / "shared" / "data" / "speech" / "librivox"
+LIBRIVOX = REPO / "tests" / "data" / "librivox"
 RATE = 44100
 
 

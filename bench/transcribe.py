@@ -31,8 +31,10 @@ from pipeline.model import Recording, Transcript
 from pipeline.transcribe import transcribe_recording
 from pipeline.transcribe.engines import DECODING, get_engine
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-LIBRIVOX = SHARED / "data" / "speech" / "librivox"
+REPO = Path(__file__).resolve().parents[1]
+LIBRIVOX = REPO / "tests" / "data" / "librivox"
+# The openai-whisper checkpoint cannot ship in the repository: used from ../shared when there.
+SHARED = REPO.parent / "shared"
 OPENAI_CHECKPOINT = SHARED / "models" / "openai-whisper" / "tiny.en.pt"
 RATE = 16000
 
@@ -263,7 +265,10 @@ def compare(threads: int) -> None:
             )
             contestants["(plain openai)"] = lambda: plain_openai_whisper(threads)
         else:
-            print("openai-whisper: not installed (pip install 'showfolder-pipeline[openai]')\n")
+            print(
+                "openai-whisper: skipped; needs pip install 'showfolder-pipeline[openai]' and "
+                f"the checkpoint {OPENAI_CHECKPOINT}\n"
+            )
         results: dict[str, dict[str, Run]] = {}
         print(f"{'engine':16} {'audio':9} {'seconds':>8} {'RTF':>7} {'x real time':>12} {'WER':>7}")
         for name, make in contestants.items():

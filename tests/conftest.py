@@ -17,9 +17,13 @@ settings.register_profile("ci", deadline=None, derandomize=True, max_examples=50
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
+# Real human speech ships with the tests (public domain; see tests/data/librivox/README.md).
+LIBRIVOX = Path(__file__).resolve().parent / "data" / "librivox"
+# What cannot ship in the repository is used from ../shared when it sits beside the checkout
+# (a developer's machine and CI); elsewhere the tests that need it skip, saying why.
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-LIBRIVOX = SHARED / "data" / "speech" / "librivox"
 OPENAI_CHECKPOINT = SHARED / "models" / "openai-whisper" / "tiny.en.pt"
+PODCAST_SCHEMA = SHARED / "spec" / "podcast-namespace"
 
 # Generated speech is cached across tests of one session (espeak-ng is deterministic).
 _SPEECH_CACHE: dict[str, Path] = {}
