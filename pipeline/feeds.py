@@ -648,9 +648,9 @@ def newsletter_feed(show: Show, artwork_url: str) -> FeedResult:
         body = _show_notes(issue.body, targets)
         first = _first_paragraph(issue.body, targets)
         text = " ".join((clean_text(issue.preheader).strip() or first).split())
-        entry.description(
-            _plain_description(text or entry.title(), str(issue.path), warnings, "description")
-        )
+        text = _plain_description(text or entry.title(), str(issue.path), warnings, "description")
+        # An RSS description is HTML to every reader: the plain text is escaped for it.
+        entry.description(html.escape(text, quote=False))
         if body:
             entry.content(body, type=None if "]]>" in body else "CDATA")
     return FeedResult(_rss(fg), tuple(warnings))
