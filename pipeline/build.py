@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from pipeline import chapters, check, config, link, load, master, publish, render, transcribe
+from pipeline import (
+    chapters,
+    check,
+    config,
+    link,
+    load,
+    master,
+    publish,
+    render,
+    snapshot,
+    state,
+    transcribe,
+)
+from pipeline.atomic import remove_leftovers
 from pipeline.errors import ConfigError, ContentError, Problems
-from pipeline.model import Episode, Show
+from pipeline.model import Episode, Issue, Show
+from pipeline.snapshot import SnapshotError
 
 Progress = Callable[[float, float], None]
 
@@ -44,48 +57,91 @@ class BuildReport:
 
 
 def paths(root: Path, out: Path | None) -> tuple[Path, Path]:
-    """The output folder and the state folder of a show."""
+    """The output folder and the state folder of a show (``output_folder`` checks the first)."""
     root = Path(root)
-    return (Path(out) if out is not None else root / "feeds"), root / ".pipeline"
+    return (Path(out) if out is not None else root / "feeds"), state.folder(root)
+
+
+def output_folder(root: Path, out: Path | None) -> Path:
+    """Where the show is published; raises ConfigError for a folder that is no place for it.
+
+    Inside the show folder only its own ``feeds/`` is: anywhere else there, a build would
+    write among (and remove from) the hosts' files. ``feeds/`` that is a link out of the show
+    is refused too; a folder elsewhere is fine when it is asked for with ``--out``.
+    """
+    root = Path(root).resolve()
+    default = root / "feeds"
+    if out is None:
+        if default.is_symlink() or (default.exists() and not default.resolve() == default):
+            raise ConfigError(
+                f"{default}: is a link to {default.resolve()}; remove the link, or publish "
+                f"there on purpose with --out {default.resolve()}"
+            )
+        return default
+    target = Path(out).resolve()
+    if target != default and (target == root or target.is_relative_to(root)):
+        raise ConfigError(
+            f"--out {out}: is inside the show folder {root}, where only feeds/ may hold the "
+            "output; choose feeds/ or a folder outside the show"
+        )
+    if root.is_relative_to(target):
+        raise ConfigError(
+            f"--out {out}: would publish over the show folder; choose a folder of its own"
+        )
+    return Path(out)
 
 
 def build(root: Path, out: Path | None = None, reporter: Reporter | None = None) -> BuildReport:
     """Build the show in ``root`` into ``out`` (default ``<root>/feeds``).
 
-    Raises ConfigError for a broken site.toml and LockedError when another build runs;
-    every content problem is collected in the report instead, and the rest still builds.
+    Raises ConfigError for a broken site.toml or output folder and LockedError when another
+    build runs; every content problem is collected in the report instead, and the rest
+    still builds.
     """
     root = Path(root)
-    out, state = paths(root, out)
-    if out.resolve() == root.resolve() or root.resolve().is_relative_to(out.resolve()):
-        raise ConfigError(
-            f"--out {out}: would publish over the show folder; choose a folder of its own"
-        )
+    out = output_folder(root, out)
     reporter = reporter or Quiet()
     site = config.load_site(root)
-    with publish.build_lock(state):
+    with state.lock(root) as state_dir:
+        clear_leftovers(root, out)
         problems = Problems()
         show = load.load_show(root, site, problems)
         show, transcribed = transcribe_all(show, problems, reporter)
         show = chapters.place_chapters(show)
         show = link.link(show, problems)
-        show = master_all(show, state, problems, reporter)
-        kept = last_good(state, problems.broken_slugs(), {e.slug for e in show.episodes})
+        show = master_all(show, state_dir, problems, reporter)
+        kept = last_good(show, state_dir, out, problems)
         rendered = render.render_show(show, problems, kept)
-        written = publish.publish(rendered.outputs, out, state, keep=set(kept))
-        remember(state, show)
-        problems.items += check.check_feeds(out, site, state)
+        written = publish.publish(
+            rendered.outputs,
+            out,
+            state_dir,
+            problems,
+            rendered.keep,
+            [*kept.episodes, *kept.issues],
+        )
+        remember(show, state_dir, problems)
+        problems.items += check.check_feeds(out, site, state_dir)
         reporter.done()
     return BuildReport(
         problems=problems,
         out=out,
         published=[e.slug for e in show.episodes],
-        kept=sorted(kept),
+        kept=sorted(kept.episodes),
         transcribed=sorted(transcribed),
         written=written.written,
         unchanged=written.unchanged,
         removed=written.removed,
     )
+
+
+def clear_leftovers(root: Path, out: Path) -> None:
+    """Remove the temporary files a killed build left: in the output, and our transcripts'."""
+    remove_leftovers(out)
+    episodes = Path(root) / "episodes"
+    for folder in sorted(episodes.iterdir()) if episodes.is_dir() else ():
+        if folder.is_dir() and not folder.is_symlink():
+            remove_leftovers(folder, recursive=False, prefix=".transcript.")
 
 
 def transcribe_all(
@@ -112,7 +168,7 @@ def transcribe_all(
     return replace(show, episodes=tuple(episodes)), transcribed
 
 
-def master_all(show: Show, state: Path, problems: Problems, reporter: Reporter) -> Show:
+def master_all(show: Show, state_dir: Path, problems: Problems, reporter: Reporter) -> Show:
     """The ``master`` stage: the published, tagged MP3 of every episode."""
     art = show.root / show.site.image if show.site.image else None
     if art is not None and not (
@@ -124,7 +180,9 @@ def master_all(show: Show, state: Path, problems: Problems, reporter: Reporter) 
         assert episode.recording is not None
         progress = reporter.task(f"master {episode.slug}", episode.recording.duration)
         try:
-            audio = master.master_episode(episode, show.site, state / "master", art, progress)
+            audio = master.master_episode(
+                episode, show.site, state.master_dir(state_dir), art, progress
+            )
         except ContentError as exc:
             problems.add(exc, slug=episode.slug)
             continue
@@ -132,28 +190,91 @@ def master_all(show: Show, state: Path, problems: Problems, reporter: Reporter) 
     return replace(show, episodes=tuple(episodes))
 
 
-# --- the last good version of each episode -----------------------------------------------
-# A broken episode keeps its published files and its item in the feeds: the episode as it
-# was last published is kept in .pipeline/published/<slug>.pickle (local state, ours only).
+# --- the last good version of each episode and issue ---------------------------------------
+# A broken episode keeps its pages and its item in the feeds: what was last published is
+# kept in .pipeline/published/<slug>.json and rendered again from there.
 
 
-def remember(state: Path, show: Show) -> None:
-    folder = state / "published"
-    for episode in show.episodes:
-        publish.write_atomic(folder / f"{episode.slug}.pickle", pickle.dumps(episode))
-    published = {e.slug for e in show.episodes}
-    for stale in folder.glob("*.pickle") if folder.is_dir() else ():
-        if stale.stem not in published and not (show.root / "episodes" / stale.stem).is_dir():
-            stale.unlink()
-
-
-def last_good(state: Path, broken: set[str], built: set[str]) -> dict[str, Episode]:
-    kept: dict[str, Episode] = {}
-    for slug in sorted(broken - built):
+def remember(show: Show, state_dir: Path, problems: Problems) -> None:
+    """Keep what this build published; forget what is neither online nor broken now."""
+    folder = state.published_dir(state_dir)
+    online: set[str] = set()
+    for item in (*show.episodes, *show.issues):
         try:
-            episode = pickle.loads((state / "published" / f"{slug}.pickle").read_bytes())
-        except (OSError, pickle.UnpicklingError, AttributeError, TypeError, EOFError):
-            continue  # never published, or saved by another version: nothing to keep
-        if isinstance(episode, Episode) and episode.audio is not None:
-            kept[slug] = episode
-    return kept
+            snapshot.save(folder / f"{item.slug}.json", item, show.root)
+        except (TypeError, ValueError) as exc:  # a path outside the show: never kept
+            problems.warning(folder / f"{item.slug}.json", f"not kept ({exc})", slug=item.slug)
+        online.add(item.slug)
+    keep = online | problems.broken_slugs()
+    for old in sorted(folder.iterdir()) if folder.is_dir() else ():
+        stale = old.stem not in keep or old.suffix != ".json"
+        if stale and (old.is_file() or old.is_symlink()):
+            old.unlink()  # ours: a snapshot of something unpublished, or an old format
+
+
+def last_good(show: Show, state_dir: Path, out: Path, problems: Problems) -> render.Kept:
+    """The last published version of each broken episode and issue that can stay online.
+
+    An episode's audio comes from the mastering cache, else from the published copy in the
+    output folder; where both are gone its item is dropped (an enclosure must not point at
+    nothing).
+    """
+    built = {item.slug for item in (*show.episodes, *show.issues)}
+    folder = state.published_dir(state_dir)
+    episodes: dict[str, Episode] = {}
+    issues: dict[str, Issue] = {}
+    for slug in sorted(problems.broken_slugs() - built):
+        if not load.SLUG.match(slug):
+            continue  # an invalid folder name: never published
+        path = folder / f"{slug}.json"
+        try:
+            item = snapshot.load(path, show.root)
+        except FileNotFoundError:
+            if (folder / f"{slug}.pickle").exists():
+                problems.warning(
+                    folder / f"{slug}.pickle",
+                    "was kept by an older version of the pipeline and is never read; "
+                    f"{slug} stays offline until it is fixed",
+                    slug=slug,
+                )
+            continue
+        except SnapshotError as exc:
+            problems.warning(
+                path, f"{exc}; it is ignored, so {slug} stays offline until it is fixed", slug=slug
+            )
+            continue
+        if item.slug != slug:
+            problems.warning(path, f"holds {item.slug}, not {slug}; it is ignored", slug=slug)
+        elif isinstance(item, Issue):
+            issues[slug] = item
+        else:
+            episode = _with_sources(item, state_dir, out)
+            if episode is None:
+                problems.warning(
+                    path,
+                    f"the last published audio of {slug} is gone (from .pipeline/master and "
+                    f"from {out}); its item is dropped from the feeds until it is fixed",
+                    slug=slug,
+                )
+            else:
+                episodes[slug] = episode
+    return render.Kept(episodes=episodes, issues=issues)
+
+
+def _with_sources(episode: Episode, state_dir: Path, out: Path) -> Episode | None:
+    """The kept episode with files that still exist, or None when its audio is gone."""
+    base = Path(out) / "episodes" / episode.slug
+    audio = episode.audio
+    if audio is None:
+        return None
+    cache = state.master_dir(state_dir).resolve()
+    if not (audio.path.is_file() and audio.path.resolve().is_relative_to(cache)):
+        copy = base / f"{episode.slug}.mp3"
+        if not (copy.is_file() and not copy.is_symlink()):
+            return None
+        audio = replace(audio, path=copy)
+    cover = episode.cover
+    if cover is not None and not cover.is_file():
+        copy = base / f"cover{cover.suffix.lower()}"
+        cover = copy if copy.is_file() and not copy.is_symlink() else None
+    return replace(episode, audio=audio, cover=cover)

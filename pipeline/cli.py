@@ -13,7 +13,7 @@ from typing import TypeVar
 import click
 
 from pipeline import build as builder
-from pipeline import check, config, load, publish, serve
+from pipeline import check, config, load, serve, state
 from pipeline.errors import PipelineError, Problems
 
 root_option = click.option(
@@ -77,8 +77,7 @@ def transcribe(root: Path, out: Path | None, slugs: tuple[str, ...], force: bool
 
     def run() -> tuple[Problems, list[str], list[str]]:
         site = config.load_site(root)
-        _, state = builder.paths(root, out)
-        with publish.build_lock(state):
+        with state.lock(root):
             problems = Problems()
             show = load.load_show(root, site, problems)
             known = {e.slug for e in show.episodes}
@@ -114,14 +113,15 @@ def check_command(root: Path, out: Path | None, strict: bool) -> None:
     """Check site.toml, the content and the published feeds; change nothing but the check state."""
 
     def run() -> Problems:
+        out_dir = builder.output_folder(root, out)
         site = config.load_site(root)
-        out_dir, state = builder.paths(root, out)
-        problems = Problems()
-        load.load_show(root, site, problems)
-        if not (out_dir / "podcast.xml").is_file():
-            problems.error(out_dir, "has no podcast.xml; run `pipeline build` first")
-        else:
-            problems.items += check.check_feeds(out_dir, site, state)
+        with state.lock(root) as state_dir:  # the check remembers guids in the state folder
+            problems = Problems()
+            load.load_show(root, site, problems)
+            if not (out_dir / "podcast.xml").is_file():
+                problems.error(out_dir, "has no podcast.xml; run `pipeline build` first")
+            else:
+                problems.items += check.check_feeds(out_dir, site, state_dir)
         return problems
 
     problems = _run(run)
@@ -173,9 +173,12 @@ def new_issue(root: Path, slug: str) -> None:
 )
 def serve_command(root: Path, out: Path | None, port: int) -> None:
     """Preview the built output at http://127.0.0.1:PORT/ (HEAD and Range supported)."""
-    folder, _ = builder.paths(root, out)
-    if not folder.is_dir():
-        raise click.UsageError(f"{folder} does not exist; run `pipeline build` first")
+    folder = _run(lambda: builder.output_folder(root, out))
+    if not (folder / "index.html").is_file() or not (folder / "podcast.xml").is_file():
+        raise click.UsageError(
+            f"{folder} holds no build (no index.html and podcast.xml); run `pipeline build` "
+            "first, or point --out at the folder it built"
+        )
     try:
         server = serve.make_server(folder, port)
     except OSError as exc:

@@ -1,19 +1,17 @@
-"""The ``publish`` stage: atomic writes into the output, a manifest, and the one-build lock."""
+"""The ``publish`` stage: atomic writes into the output, and a manifest of what is there."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from pipeline import state
+from pipeline.atomic import write_atomic
 from pipeline.audio import sha256_file
-from pipeline.errors import ConfigError, LockedError
+from pipeline.errors import Problems
 
 MANIFEST_VERSION = 1
 FEEDS = ("podcast.xml", "shorts.xml", "newsletter.xml", "sitemap.xml")
@@ -63,26 +61,56 @@ def publish_order(path: str) -> tuple[int, str]:
 
 
 def publish(
-    outputs: Iterable[Output], out: Path, state: Path, keep: set[str] = frozenset()
+    outputs: Iterable[Output],
+    out: Path,
+    state_dir: Path,
+    problems: Problems | None = None,
+    keep: Iterable[str] = (),
+    kept_owners: Iterable[str] = (),
 ) -> PublishReport:
     """Write every output that changed, atomically, and remove what is no longer produced.
 
-    Files owned by a slug in ``keep`` (a broken episode) stay exactly as they were.
+    Paths in ``keep`` (a feed or page that could not be rendered this time) stay exactly as
+    they were last published, and so do the published files of ``kept_owners`` (broken
+    episodes rendered from their last good version): only those of their outputs that are
+    missing from ``out`` are written. Nothing outside ``out`` is written or removed, whatever the
+    manifest says or links inside ``out`` point at; such an entry is named in ``problems``.
     """
-    out, state = Path(out), Path(state)
+    out, state_dir = Path(out), Path(state_dir)
+    problems = problems if problems is not None else Problems()
     outputs = list(outputs)
     _check_paths(outputs)
-    manifest_path = state / manifest_name(out)
+    manifest_path = state.manifest_path(state_dir, out)
     old = read_manifest(manifest_path)
+    keep, kept_owners = set(keep), set(kept_owners)
     new: dict[str, dict[str, object]] = {
-        path: entry for path, entry in old.items() if entry.get("owner") in keep
+        p: e for p, e in old.items() if p in keep or e.get("owner") in kept_owners
     }
     report = PublishReport()
+    out.mkdir(parents=True, exist_ok=True)
+    top = out.resolve()
     for output in sorted(outputs, key=lambda o: publish_order(o.path)):
-        if output.owner in keep:
+        dest = out / output.path
+        if output.path in keep or (output.path in new and dest.is_file()):
+            continue  # kept exactly as it was
+        if not _inside(dest.parent, top) or dest.is_symlink():
+            problems.error(
+                dest,
+                "is a link, or lies in a folder that links out of the output folder; nothing "
+                "was written there: remove the link",
+                slug=output.owner,
+            )
+            continue
+        if output.source is not None and output.source.resolve() == dest.resolve():
+            # The published copy is the last one there is (a kept episode): leave it.
+            new[output.path] = {
+                "sha256": output.sha256(),
+                "size": output.size,
+                "owner": output.owner,
+            }
+            report.unchanged.append(output.path)
             continue
         digest = output.sha256()
-        dest = out / output.path
         entry = {"sha256": digest, "size": output.size, "owner": output.owner}
         previous = old.get(output.path)
         if (
@@ -97,10 +125,19 @@ def publish(
             report.written.append(output.path)
         new[output.path] = entry
 
-    for path, entry in old.items():
-        if path in new or entry.get("owner") in keep:
+    for path in list(old):
+        if path in new:
+            if not (out / path).is_file():
+                del new[path]  # a kept file that is gone: the manifest forgets it
             continue
-        target = out / path
+        target = _removable(out, top, path)
+        if target is None:
+            problems.warning(
+                manifest_path,
+                f"names {_shown(path)}, which is not a file in {out}; it was left alone "
+                "(delete the manifest if it was edited by hand: the next build writes a new one)",
+            )
+            continue
         if target.is_file():
             target.unlink()
             _remove_empty_parents(target.parent, out)
@@ -114,42 +151,39 @@ def publish(
     return report
 
 
-def manifest_name(out: Path) -> str:
-    """One manifest per output folder, so ``--out`` elsewhere keeps its own record."""
-    digest = hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:12]
-    return f"manifest-{digest}.json"
-
-
 def read_manifest(path: Path) -> dict[str, dict[str, object]]:
+    """The manifest of an output folder; empty when it is missing or not ours to read."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
-    if data.get("version") != MANIFEST_VERSION:
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
         return {}
-    return data.get("files", {})
+    files = data.get("files", {})
+    if not isinstance(files, dict):
+        return {}
+    return {p: e for p, e in files.items() if isinstance(p, str) and isinstance(e, dict)}
 
 
-def write_atomic(dest: Path, data: bytes | None = None, source: Path | None = None) -> None:
-    """Write bytes (or copy a file) to a temporary file beside dest, then rename it into place."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if data is not None:
-                f.write(data)
-            else:
-                assert source is not None
-                with open(source, "rb") as src:
-                    shutil.copyfileobj(src, f, 1 << 20)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+def _removable(out: Path, top: Path, path: str) -> Path | None:
+    """The file a manifest entry names, if removing it stays inside the output folder."""
+    relative = PurePosixPath(path)
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts or "\\" in path:
+        return None
+    target = out.joinpath(*relative.parts)
+    if target.is_symlink() or not _inside(target.parent, top):
+        return None
+    if target.exists() and not target.is_file():
+        return None
+    return target
+
+
+def _inside(path: Path, top: Path) -> bool:
+    return path.resolve().is_relative_to(top)
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:60] + "…")
 
 
 def _check_paths(outputs: list[Output]) -> None:
@@ -167,53 +201,3 @@ def _remove_empty_parents(folder: Path, top: Path) -> None:
     while folder != top and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
         folder = folder.parent
-
-
-@contextlib.contextmanager
-def build_lock(state: Path) -> Iterator[None]:
-    """Hold ``.pipeline/lock`` for one build; a lock left by a dead process is taken over."""
-    state.mkdir(parents=True, exist_ok=True)
-    lock = state / "lock"
-    for _attempt in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            pid = _lock_owner(lock)
-            if pid is not None and _alive(pid):
-                raise LockedError(
-                    f"{lock}: another build (pid {pid}) is running; wait for it to finish, "
-                    "or delete the file if that process is not a pipeline build"
-                ) from None
-            lock.unlink(missing_ok=True)  # stale: its build died
-            continue
-        except OSError as exc:
-            raise ConfigError(
-                f"{lock}: cannot create the lock ({exc}); check the folder's permissions"
-            ) from exc
-        with os.fdopen(fd, "w") as f:
-            f.write(f"{os.getpid()}\n")
-        try:
-            yield
-        finally:
-            lock.unlink(missing_ok=True)
-        return
-    raise LockedError(f"{lock}: could not take the lock; delete the file and try again")
-
-
-def _lock_owner(lock: Path) -> int | None:
-    try:
-        return int(lock.read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

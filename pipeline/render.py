@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+)
+from jinja2.exceptions import SecurityError
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import SandboxedEnvironment
+from lxml import etree
 from markupsafe import Markup
 
 from pipeline import artwork, feeds, markup, transcribe
@@ -16,22 +29,61 @@ from pipeline.errors import Problems
 from pipeline.model import Episode, Issue, Show
 from pipeline.publish import Output
 
+TEMPLATE_LIMIT = 1_000_000  # bytes: a show's template is a page, not a data file
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The last good version of broken episodes and issues: they stay online as they were."""
+
+    episodes: Mapping[str, Episode] = field(default_factory=dict)
+    issues: Mapping[str, Issue] = field(default_factory=dict)
+
 
 @dataclass(frozen=True)
 class Rendered:
     outputs: tuple[Output, ...]
-    artwork_url: str
+    keep: frozenset[str] = frozenset()  # paths that failed to render: the last good one stays
+
+
+class TemplateRefused(SecurityError):
+    """A show template that may not be used: it leads outside the show, or is too large."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(message)
+        self.filename = str(path)
+
+
+class ShowTemplates(FileSystemLoader):
+    """The show's own templates: only files that stay inside the show folder, links included."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+        super().__init__(str(Path(root) / "templates"))
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Any]:
+        path = Path(self.searchpath[0]).joinpath(*split_template_path(template))
+        if not path.is_file():
+            raise TemplateNotFound(template)
+        if not path.resolve().is_relative_to(self.root):
+            raise TemplateRefused(
+                path,
+                f"templates/{template} leads outside the show folder; replace the link with "
+                "the template itself",
+            )
+        if path.stat().st_size > TEMPLATE_LIMIT:
+            raise TemplateRefused(path, f"templates/{template} is over {TEMPLATE_LIMIT} bytes")
+        return super().get_source(environment, template)
 
 
 def environment(root: Path) -> Environment:
-    """The show's templates first, then the default theme; a typo in a template fails."""
-    env = Environment(
-        loader=ChoiceLoader(
-            [
-                FileSystemLoader(str(Path(root) / "templates")),
-                PackageLoader("pipeline", "templates"),
-            ]
-        ),
+    """The show's templates first, then the default theme; a typo in a template fails.
+
+    Templates come from a folder the whole collective writes to, so they render in Jinja's
+    sandbox: a template that reaches for Python internals fails with a SecurityError.
+    """
+    env = SandboxedEnvironment(
+        loader=ChoiceLoader([ShowTemplates(root), PackageLoader("pipeline", "templates")]),
         autoescape=True,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -44,6 +96,41 @@ def environment(root: Path) -> Environment:
     return env
 
 
+class TemplateFailed(Exception):
+    """A template could not render a page; names the template file (an included one too)."""
+
+    def __init__(self, name: str, exc: Exception) -> None:
+        self.path, line = _failing_template(exc)
+        detail = (getattr(exc, "message", None) or str(exc)).rstrip(".")[:200]
+        where = self.path.name if self.path else name
+        super().__init__(
+            f"the template {where}{f' (line {line})' if line else ''} failed: {detail}; fix it "
+            "in templates/, or delete the file there to use the default theme's"
+        )
+
+
+def _failing_template(exc: Exception) -> tuple[Path | None, int | None]:
+    """The template file and line where rendering failed (Jinja puts them in the traceback)."""
+    filename, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+    if filename:  # a syntax error, or a template the loader refused
+        return Path(filename), line
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code.co_filename
+        if code.endswith((".html", ".txt", ".xml")) and Path(code).is_file():
+            filename, line = code, tb.tb_lineno
+        tb = tb.tb_next
+    return (Path(filename) if filename else None), line
+
+
+def render_page(env: Environment, name: str, **context: Any) -> bytes:
+    """One page from one template; raises TemplateFailed naming the template."""
+    try:
+        return env.get_template(name).render(**context).encode("utf-8")
+    except TemplateError as exc:
+        raise TemplateFailed(name, exc) from None
+
+
 def clock(seconds: float | None) -> str:
     """Seconds as ``M:SS`` or ``H:MM:SS``, as hosts write chapter times."""
     if seconds is None:
@@ -54,21 +141,30 @@ def clock(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def render_show(show: Show, problems: Problems, kept: Mapping[str, Episode] = {}) -> Rendered:
+def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered:
     """Everything published for the show, as outputs for the publish stage.
 
-    ``kept`` holds the last good version of broken episodes: they stay listed and in the
-    feeds, and their own files are left as they were.
+    ``kept`` holds the last good version of broken episodes and issues: they are rendered
+    again from it, so they stay online as they were, also into a new output folder. A page
+    or feed that fails to render keeps its last good version (``Rendered.keep``).
     """
     env = environment(show.root)
     site = show.site
-    listed = tuple(
-        sorted((*show.episodes, *kept.values()), key=lambda e: (e.date, e.slug), reverse=True)
-    )
-    listed_show = replace(show, episodes=listed, waiting=())
+    by_date = lambda item: (item.date, item.slug)  # noqa: E731
+    listed = tuple(sorted((*show.episodes, *kept.episodes.values()), key=by_date, reverse=True))
+    issues = tuple(sorted((*show.issues, *kept.issues.values()), key=by_date, reverse=True))
+    listed_show = replace(show, episodes=listed, issues=issues, waiting=())
     # Pages link with relative URLs (they work from disk, `pipeline serve` and any folder).
     targets = link_targets(listed_show, "../../")
     outputs: list[Output] = []
+    keep: set[str] = set()
+
+    def page(path: str, template: str, owner: str | None = None, **context: Any) -> None:
+        try:
+            outputs.append(Output(path, render_page(env, template, **context), owner=owner))
+        except TemplateFailed as exc:
+            problems.error(exc.path or template, f"{exc} ({path} is kept as it was)")
+            keep.add(path)
 
     art_name, art_output = _artwork(show, problems)
     outputs.append(art_output)
@@ -76,55 +172,83 @@ def render_show(show: Show, problems: Problems, kept: Mapping[str, Episode] = {}
 
     common = {"site": site, "artwork": art_name}
     by_slug = {e.slug: e for e in listed}
-    for episode in show.episodes:
-        outputs += _episode_outputs(env, episode, common, by_slug, targets)
-    for issue in show.issues:
-        html = env.get_template("issue.html").render(
+    for episode in listed:
+        files, context = _episode_files(episode, outputs, targets)
+        page(
+            f"episodes/{episode.slug}/index.html",
+            "episode.html",
+            owner=episode.slug,
+            **common,
+            **context,
+            root="../../",
+            episode=episode,
+            files=files,
+            related=[by_slug[s] for s in episode.related if s in by_slug],
+        )
+    for issue in issues:
+        page(
+            f"issues/{issue.slug}/index.html",
+            "issue.html",
+            owner=issue.slug,
             **common,
             root="../../",
             issue=issue,
             body=Markup(markup.to_html(issue.body, targets)),
             episodes=[by_slug[s] for s in issue_episodes(issue, listed_show) if s in by_slug],
         )
-        outputs.append(Output(f"issues/{issue.slug}/index.html", html.encode(), owner=issue.slug))
-
-    index = env.get_template("index.html").render(
+    page(
+        "index.html",
+        "index.html",
         **common,
         root="",
         episodes=listed,
-        issues=show.issues,
+        issues=issues,
         summaries={e.slug: e.summary or markup.to_plain(e.intro) for e in listed},
     )
-    outputs.append(Output("index.html", index.encode()))
 
-    for name, result in (
-        ("podcast.xml", feeds.podcast_feed(listed_show, artwork_url)),
-        ("shorts.xml", feeds.shorts_feed(listed_show, artwork_url)),
-        ("newsletter.xml", feeds.newsletter_feed(listed_show, artwork_url)),
+    for name, make in (
+        ("podcast.xml", feeds.podcast_feed),
+        ("shorts.xml", feeds.shorts_feed),
+        ("newsletter.xml", feeds.newsletter_feed),
     ):
+        try:
+            result = make(listed_show, artwork_url)
+            _parse_feed(result.xml)
+        except (ValueError, etree.LxmlError) as exc:
+            problems.error(
+                show.root / "site.toml",
+                f"{name} could not be written ({str(exc)[:200]}); the last good {name} stays "
+                "published until this is fixed",
+            )
+            keep.add(name)
+            continue
         for warning in result.warnings:
             problems.warning(name, warning)
         outputs.append(Output(name, result.xml))
     outputs.append(Output("sitemap.xml", sitemap(site.url, outputs, listed_show)))
-    return Rendered(tuple(outputs), artwork_url)
+    return Rendered(tuple(outputs), frozenset(keep))
 
 
-def _episode_outputs(
-    env: Environment,
-    episode: Episode,
-    common: dict[str, object],
-    by_slug: dict[str, Episode],
-    targets: dict[str, tuple[str, str]],
-) -> list[Output]:
+def _parse_feed(xml: bytes) -> None:
+    """A feed is published only when it parses as RSS: podcast apps drop a broken one."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    root = etree.fromstring(xml, parser)
+    if root.tag != "rss" or root.find("channel") is None:
+        raise ValueError("the feed has no <rss><channel>")
+
+
+def _episode_files(
+    episode: Episode, outputs: list[Output], targets: dict[str, tuple[str, str]]
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """The episode's audio, cover, transcript and chapter files; the page's context."""
     slug = episode.slug
     base = f"episodes/{slug}/"
-    out: list[Output] = []
     assert episode.audio is not None, "the master stage runs before render"
-    out.append(Output(f"{base}{slug}.mp3", source=episode.audio.path, owner=slug))
+    outputs.append(Output(f"{base}{slug}.mp3", source=episode.audio.path, owner=slug))
     cover = None
     if episode.cover is not None:
         cover = f"cover{episode.cover.suffix.lower()}"
-        out.append(Output(base + cover, source=episode.cover, owner=slug))
+        outputs.append(Output(base + cover, source=episode.cover, owner=slug))
     files = {}
     if episode.transcript is not None:
         for ext, write in (
@@ -134,32 +258,25 @@ def _episode_outputs(
             ("txt", transcribe.to_text),
         ):
             files[ext] = f"transcript.{ext}"
-            out.append(
-                Output(f"{base}transcript.{ext}", write(episode.transcript).encode(), owner=slug)
-            )
+            data = write(episode.transcript).encode()
+            outputs.append(Output(f"{base}transcript.{ext}", data, owner=slug))
     chapters_json = feeds.chapter_json(episode)
     if chapters_json is not None:
         files["chapters"] = "chapters.json"
-        out.append(Output(f"{base}chapters.json", chapters_json.encode(), owner=slug))
+        outputs.append(Output(f"{base}chapters.json", chapters_json.encode(), owner=slug))
 
-    def titled(slugs):
+    def titled(slugs: tuple[str, ...]) -> list[tuple[str, str, str]]:
         return [(s, *targets[s]) for s in slugs if s in targets]
 
-    html = env.get_template("episode.html").render(
-        **common,
-        root="../../",
-        episode=episode,
-        cover=cover,
-        files=files,
-        intro=Markup(markup.to_html(episode.intro, targets)),
-        notes=[Markup(markup.to_html(c.notes, targets)) for c in episode.chapters],
-        segments=episode.transcript.segments if episode.transcript else (),
-        references=titled(episode.references),
-        backlinks=titled(episode.backlinks),
-        related=[by_slug[s] for s in episode.related if s in by_slug],
-    )
-    out.append(Output(f"{base}index.html", html.encode(), owner=slug))
-    return out
+    context = {
+        "cover": cover,
+        "intro": Markup(markup.to_html(episode.intro, targets)),
+        "notes": [Markup(markup.to_html(c.notes, targets)) for c in episode.chapters],
+        "segments": episode.transcript.segments if episode.transcript else (),
+        "references": titled(episode.references),
+        "backlinks": titled(episode.backlinks),
+    }
+    return files, context
 
 
 def _artwork(show: Show, problems: Problems) -> tuple[str, Output]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import feedparser
@@ -29,6 +31,32 @@ date: 2026-09-17
 number: 2
 topics: [rain, routes]
 """
+
+
+@contextlib.contextmanager
+def lock_holder(show: Path) -> Iterator[subprocess.Popen]:
+    """Another process holding the show's lock until its stdin closes (or it is killed)."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pipeline import state\n"
+            "with state.lock(sys.argv[1]):\n"
+            "    print('held', flush=True)\n"
+            "    sys.stdin.read()\n",
+            str(show),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"  # blocks until the lock is taken
+        yield holder
+    finally:
+        holder.stdin.close()
+        holder.wait()
+        holder.stdout.close()
 
 
 def run(*args: str):
@@ -164,18 +192,24 @@ def test_unreadable_recording_names_the_file_and_others_still_build(two_episodes
 
 
 def test_another_build_holds_the_lock(show):
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
-    )
-    try:
-        (show / ".pipeline").mkdir()
-        (show / ".pipeline/lock").write_text(f"{holder.pid}\n")
+    with lock_holder(show) as holder:
         result = run("build", "--root", str(show))
         assert result.exit_code == 3
-        assert f"another build (pid {holder.pid}) is running" in result.stderr
-    finally:
-        holder.stdin.close()
+        assert result.stderr == (
+            f"error: {show}/.pipeline/lock: another build (pid {holder.pid}) is running on "
+            "this show; wait for it to finish\n"
+        )
+        assert run("transcribe", "--root", str(show)).exit_code == 3
+        assert run("check", "--root", str(show)).exit_code == 3
+
+
+def test_a_lock_left_by_a_killed_build_frees_itself(show):
+    with lock_holder(show) as holder:
+        holder.kill()  # killed while it holds the lock: no chance to clean up
         holder.wait()
+        assert (show / ".pipeline/lock.pid").read_text() == f"{holder.pid}\n"
+        result = run("build", "--root", str(show))
+    assert result.exit_code == 0, result.stderr
 
 
 def test_out_elsewhere(show, tmp_path):

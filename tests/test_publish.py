@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
-from pipeline.errors import LockedError
-from pipeline.publish import Output, build_lock, publish, publish_order
+from pipeline.publish import Output, publish, publish_order
 
 
 def test_publish_writes_then_skips_unchanged(tmp_path):
@@ -43,7 +38,9 @@ def test_removed_outputs_disappear_but_kept_owners_stay(tmp_path):
         state,
     )
     (out / "notes.txt").write_text("the host's own file")
-    report = publish([Output("episodes/b/index.html", b"b2", owner="b")], out, state, keep={"a"})
+    report = publish(
+        [Output("episodes/b/index.html", b"b2", owner="b")], out, state, kept_owners={"a"}
+    )
     assert (out / "episodes/a/index.html").read_bytes() == b"a"  # broken: kept as it was
     assert report.removed == []
     report = publish([Output("episodes/b/index.html", b"b2", owner="b")], out, state)
@@ -66,29 +63,3 @@ def test_media_first_feeds_last():
 def test_paths_cannot_leave_the_output(tmp_path):
     with pytest.raises(ValueError, match="would leave the output folder"):
         publish([Output("../escape.html", b"x")], tmp_path / "feeds", tmp_path / "state")
-
-
-def test_a_second_build_is_refused_while_one_runs(tmp_path):
-    sleeper = subprocess.Popen(
-        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
-    )
-    try:
-        (tmp_path / "lock").write_text(f"{sleeper.pid}\n")
-        with (
-            pytest.raises(LockedError, match=rf"another build \(pid {sleeper.pid}\) is running"),
-            build_lock(tmp_path),
-        ):
-            pass
-    finally:
-        sleeper.stdin.close()
-        sleeper.wait()
-
-
-def test_a_stale_lock_is_taken_over(tmp_path):
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    )
-    (tmp_path / "lock").write_text(dead.stdout)
-    with build_lock(tmp_path):
-        assert (tmp_path / "lock").read_text().strip() == str(os.getpid())
-    assert not (tmp_path / "lock").exists()

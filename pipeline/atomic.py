@@ -1,0 +1,82 @@
+"""Atomic file writes: a hidden temporary file, fsync, rename, then fsync of the folder."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+# Every temporary file the pipeline makes is named ".<name>.<random>.tmp": hidden from
+# listings, and recognisable so that leftovers of a killed build can be removed.
+LEFTOVER = re.compile(r"^\..+\.tmp$")
+
+
+def write_atomic(
+    dest: Path, data: bytes | None = None, source: Path | None = None, mode: int = 0o644
+) -> None:
+    """Write bytes (or copy ``source``) to ``dest`` so that readers see the old or the new file.
+
+    A kill at any point leaves either the old file or the new one at ``dest``, and at most a
+    hidden ``.<name>.<random>.tmp`` beside it, which ``remove_leftovers`` clears.
+    """
+    if (data is None) == (source is None):
+        raise ValueError("write_atomic takes data or a source file, not both")
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        os.fchmod(fd, mode)  # mkstemp's 0600 would hide the file from the host's other tools
+        with os.fdopen(fd, "wb") as f:
+            if data is not None:
+                f.write(data)
+            else:
+                assert source is not None
+                with open(source, "rb") as src:
+                    shutil.copyfileobj(src, f, 1 << 20)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    fsync_folder(dest.parent)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (a no-op where the system cannot open folders)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def remove_leftovers(folder: Path, recursive: bool = True, prefix: str = ".") -> list[Path]:
+    """Remove the temporary files a killed build left in a folder the pipeline writes to.
+
+    Only names the pipeline gives its temporary files (starting with ``prefix``) are
+    touched; symbolic links are never followed. Returns what was removed.
+    """
+    folder = Path(folder)
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    removed: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        for name in filenames:
+            path = Path(dirpath) / name
+            if name.startswith(prefix) and LEFTOVER.match(name) and not path.is_symlink():
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed.append(path)
+        if not recursive:
+            dirnames.clear()
+    return removed
