@@ -70,6 +70,9 @@ def prepare(root: Path) -> Path:
             "makes a new one; it holds only what the next build can redo)"
         )
     state.mkdir(parents=True, exist_ok=True)
+    for sub in (master_dir(state), published_dir(state)):
+        if sub.is_symlink() or (sub.exists() and not _inside(sub, state)):
+            sub.unlink()  # a link in our own folder: the files behind it are not ours
     ignore = state / ".gitignore"
     if not ignore.is_file() or ignore.is_symlink():
         ignore.unlink(missing_ok=True)

@@ -276,6 +276,22 @@ def test_serve_refuses_a_folder_that_holds_no_build(show: Path, tmp_path: Path):
     assert "holds no build (no index.html and podcast.xml)" in result.stderr
 
 
+def test_links_in_the_state_folder_are_not_written_through(tones: Path, tmp_path: Path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(tones / ".pipeline/master")
+    (tones / ".pipeline/master").symlink_to(elsewhere)
+    assert run("build", "--root", str(tones)).exit_code == 0
+    assert list(elsewhere.iterdir()) == []
+    assert not (tones / ".pipeline/master").is_symlink()
+    shutil.rmtree(tones / ".pipeline")
+    (tones / ".pipeline").symlink_to(elsewhere)
+    result = run("build", "--root", str(tones))
+    assert result.exit_code == 2
+    assert "is a link or leads outside the show folder; remove it" in result.stderr
+    assert list(elsewhere.iterdir()) == []
+
+
 def test_the_state_folder_is_never_committed(tones: Path):
     assert (tones / ".pipeline/.gitignore").read_text().splitlines()[-1] == "*"
 
