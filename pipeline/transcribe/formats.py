@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,7 +12,11 @@ from pipeline.model import Segment, Transcript, Word
 
 LINE = 65  # characters per caption line (Apple's guidance)
 LINES_PER_CUE = 2
+MIN_ROOM = 10  # text a label must leave on its line to share it as it is (see cues)
 PARAGRAPH_PAUSE = 2.0  # seconds of silence that start a new paragraph in the text file
+# Control characters that are not whitespace (``str.split`` collapses the others: line breaks,
+# tabs, U+001C to U+001F, U+0085) and the halves of surrogate pairs, which UTF-8 cannot encode.
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,7 @@ def to_vtt(t: Transcript) -> str:
         return f"<v {_vtt_escape(speaker)}>" if speaker else ""
 
     out = ["WEBVTT", ""]
-    for cue in cues(t, label, _vtt_escape):
+    for cue in cues(t, label, _vtt_escape, markup=True):
         out.append(f"{_timestamp(cue.start, '.')} --> {_timestamp(cue.end, '.')}")
         out.extend(cue.lines)
         out.append("")
@@ -56,12 +61,13 @@ def to_podcast_json(t: Transcript) -> str:
     """Podcasting 2.0 JSON transcript: one entry per segment, ``speaker`` when known."""
     segments = []
     for s in t.segments:
-        body = " ".join(s.text.split())
+        body = _one_line(s.text)
         if not body:
             continue
         entry: dict[str, object] = {}
-        if s.speaker:
-            entry["speaker"] = s.speaker
+        name = _one_line(s.speaker)
+        if name:
+            entry["speaker"] = name
         entry.update(startTime=round(s.start, 3), endTime=round(max(s.end, s.start), 3), body=body)
         segments.append(entry)
     doc = {"version": "1.0.0", "segments": segments}
@@ -75,17 +81,18 @@ def to_text(t: Transcript) -> str:
     speaker: str | None = None
     last_end: float | None = None
     for s in t.segments:
-        text = " ".join(s.text.split())
+        text = _one_line(s.text)
         if not text:
             continue
-        new_turn = last_end is None or s.speaker != speaker
+        name = _one_line(s.speaker) or None
+        new_turn = last_end is None or name != speaker
         if current and (new_turn or s.start - (last_end or 0.0) >= PARAGRAPH_PAUSE):
             paragraphs.append(" ".join(current))
             current = []
-        if not current and new_turn and s.speaker:
-            current.append(f"{s.speaker}:")
+        if not current and new_turn and name:
+            current.append(f"{name}:")
         current.append(text)
-        speaker, last_end = s.speaker, s.end
+        speaker, last_end = name, s.end
     if current:
         paragraphs.append(" ".join(current))
     return "\n\n".join(paragraphs) + "\n" if paragraphs else ""
@@ -95,60 +102,75 @@ def cues(
     t: Transcript,
     label: Callable[[str | None, bool], str],
     escape: Callable[[str], str],
+    markup: bool = False,
 ) -> list[Cue]:
     """Captions from segment text (so corrections show), timed by the words under it.
 
     A long segment becomes several cues. While its words still match the text one for one,
     each cue starts and ends with its own words; after a correction that changed the number
     of words, times are shared out by where the characters stand in the segment.
-    ``label(speaker, first_of_turn)`` opens each cue's first line and counts against it.
+    ``label(speaker, first_of_turn)`` opens each cue's first line and counts against it while
+    it leaves MIN_ROOM characters for text. A longer label still opens the first line when it
+    is ``markup`` (a WebVTT voice tag, which players do not show) but no longer counts; a
+    longer label that is shown (``Speaker: ``) takes a line of its own.
     """
     midpoints = [(w.start + w.end) / 2 for w in t.words]
     result: list[Cue] = []
     previous_speaker: str | None = None
     previous_end = 0.0
     for segment in t.segments:
-        tokens = segment.text.split()
+        tokens = _one_line(segment.text).split()
         if not tokens:
             continue
+        speaker = _one_line(segment.speaker) or None
         first = bisect.bisect_left(midpoints, segment.start)
         last = bisect.bisect_right(midpoints, segment.end)
         timing = _Timing(segment, tokens, t.words[first:last])
-        first_of_turn = not result or segment.speaker != previous_speaker
-        width = max(10, LINE - len(label(segment.speaker, True)))
+        first_of_turn = not result or speaker != previous_speaker
+        width = _room(label(speaker, True), markup) or LINE
         units = [
             (piece, k) for k, tok in enumerate(tokens) for piece in _pieces(tok, width, escape)
         ]
         i = 0
         while i < len(units):
-            lines, used = _fill([u[0] for u in units[i:]], label(segment.speaker, first_of_turn))
+            prefix = label(speaker, first_of_turn)
+            lines, used = _fill([u[0] for u in units[i:]], prefix, _room(prefix, markup))
             start = max(timing.start(units[i][1]), previous_end)
             end = max(timing.end(units[i + used - 1][1]), start + 0.001)
             result.append(Cue(start, end, lines))
             previous_end = end
             first_of_turn = False
             i += used
-        previous_speaker = segment.speaker
+        previous_speaker = speaker
     return result
 
 
-def _fill(units: list[str], prefix: str) -> tuple[tuple[str, ...], int]:
-    """Pack units into one cue's lines; returns the lines and how many units they hold."""
+def _room(prefix: str, markup: bool) -> int | None:
+    """Characters of text the first line holds after ``prefix``; None: it needs its own line."""
+    if len(prefix) <= LINE - MIN_ROOM:
+        return LINE - len(prefix)
+    return LINE if markup else None
+
+
+def _fill(units: list[str], prefix: str, room: int | None) -> tuple[tuple[str, ...], int]:
+    """Pack units into one cue's lines; returns the lines and how many units they hold.
+
+    The first line opens with ``prefix`` and holds ``room`` characters of text after it;
+    with ``room`` None, the prefix is a line of its own. A cue holds at least one unit.
+    """
     lines: list[str] = []
+    if room is None:
+        lines.append(prefix.rstrip())
+        prefix, room = "", LINE
     used = 0
-    for n in range(LINES_PER_CUE):
-        line, empty = (prefix, True) if n == 0 else ("", True)
-        while used < len(units):
-            sep = "" if empty else " "
-            if len(line) + len(sep) + len(units[used]) > LINE:
-                break
-            line += sep + units[used]
-            empty = False
+    while len(lines) < LINES_PER_CUE and used < len(units):
+        head, limit = (prefix, room) if used == 0 else ("", LINE)
+        text = units[used]  # a unit never waits for the next cue: its line holds it
+        used += 1
+        while used < len(units) and len(text) + 1 + len(units[used]) <= limit:
+            text += " " + units[used]
             used += 1
-        if not empty:
-            lines.append(line)
-        if used == len(units):
-            break
+        lines.append(head + text)
     return tuple(lines), used
 
 
@@ -196,6 +218,16 @@ class _Timing:
 
     def _clamp(self, seconds: float) -> float:
         return min(max(seconds, self.segment.start), max(self.segment.end, self.segment.start))
+
+
+def _one_line(text: str | None) -> str:
+    """``text`` as one line of plain text: control characters and lone surrogates removed,
+    whitespace (line breaks included) collapsed to single spaces.
+
+    ``store.read`` refuses such characters; this keeps them out of published files whatever a
+    Transcript carries, so that a speaker name can never start a cue or a line.
+    """
+    return " ".join(_INVISIBLE.sub("", text).split()) if text else ""
 
 
 def _vtt_escape(text: str) -> str:
