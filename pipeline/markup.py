@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections.abc import Mapping
 
@@ -21,6 +22,22 @@ ALLOWED_TAGS = {
     "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "abbr": {"title"}}
+
+
+def chapter_headings(text: str) -> list[tuple[int, int, str]]:
+    """The top-level ``## `` (ATX) headings of text, as (first line, end line, heading text).
+
+    Lines count from 0 and the end is exclusive, as markdown-it's ``map``. A ``## `` line in a
+    fenced or indented code block, an HTML block, a quote or a list is no heading here, and
+    neither is a setext heading (text underlined with ``---``).
+    """
+    tokens = _md.parse(text)
+    headings: list[tuple[int, int, str]] = []
+    for token, inline in itertools.pairwise(tokens):
+        if token.type == "heading_open" and token.level == 0 and token.markup == "##":
+            start, end = token.map or (0, 0)
+            headings.append((start, end, inline.content.strip()))
+    return headings
 
 
 def wiki_links(text: str) -> list[str]:
