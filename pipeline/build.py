@@ -20,8 +20,8 @@ from pipeline import (
     state,
     transcribe,
 )
-from pipeline.atomic import remove_leftovers
 from pipeline.errors import ConfigError, ContentError, Problems
+from pipeline.files import remove_leftovers
 from pipeline.model import Episode, Issue, Show
 from pipeline.snapshot import SnapshotError
 

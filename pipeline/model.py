@@ -284,3 +284,21 @@ class Show:
     episodes: tuple[Episode, ...]  # published ones, newest first
     issues: tuple[Issue, ...]  # newest first
     waiting: tuple[Episode, ...] = ()  # outlines with no recording yet: not published
+    artwork: Path | None = None  # the show's artwork file; None: generated from the title
+
+
+# --- output ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Output:
+    """One published file: its path under the output folder and its bytes or source file.
+
+    ``owner`` is the slug of the episode or issue it belongs to (None for show-wide files):
+    a broken episode's files are kept as they were.
+    """
+
+    path: str  # relative, POSIX
+    data: bytes | None = None
+    source: Path | None = None
+    owner: str | None = None

@@ -9,39 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from pipeline import state
-from pipeline.atomic import write_atomic
-from pipeline.audio import sha256_file
 from pipeline.errors import Problems
+from pipeline.files import sha256_file, write_atomic
+from pipeline.model import Output
 
 MANIFEST_VERSION = 1
 FEEDS = ("podcast.xml", "shorts.xml", "newsletter.xml", "sitemap.xml")
-
-
-@dataclass(frozen=True)
-class Output:
-    """One published file: its path under the output folder and its bytes or source file.
-
-    ``owner`` is the slug of the episode or issue it belongs to (None for show-wide files):
-    a broken episode's files are kept as they were.
-    """
-
-    path: str  # relative, POSIX
-    data: bytes | None = None
-    source: Path | None = None
-    owner: str | None = None
-
-    def sha256(self) -> str:
-        if self.data is not None:
-            return hashlib.sha256(self.data).hexdigest()
-        assert self.source is not None
-        return sha256_file(self.source)
-
-    @property
-    def size(self) -> int:
-        if self.data is not None:
-            return len(self.data)
-        assert self.source is not None
-        return self.source.stat().st_size
 
 
 @dataclass
@@ -104,20 +77,20 @@ def publish(
         if output.source is not None and output.source.resolve() == dest.resolve():
             # The published copy is the last one there is (a kept episode): leave it.
             new[output.path] = {
-                "sha256": output.sha256(),
-                "size": output.size,
+                "sha256": _sha256(output),
+                "size": _size(output),
                 "owner": output.owner,
             }
             report.unchanged.append(output.path)
             continue
-        digest = output.sha256()
-        entry = {"sha256": digest, "size": output.size, "owner": output.owner}
+        digest, size = _sha256(output), _size(output)
+        entry = {"sha256": digest, "size": size, "owner": output.owner}
         previous = old.get(output.path)
         if (
             previous is not None
             and previous.get("sha256") == digest
             and dest.is_file()
-            and dest.stat().st_size == output.size
+            and dest.stat().st_size == size
         ):
             report.unchanged.append(output.path)
         else:
@@ -149,6 +122,20 @@ def publish(
         ).encode(),
     )
     return report
+
+
+def _sha256(output: Output) -> str:
+    if output.data is not None:
+        return hashlib.sha256(output.data).hexdigest()
+    assert output.source is not None
+    return sha256_file(output.source)
+
+
+def _size(output: Output) -> int:
+    if output.data is not None:
+        return len(output.data)
+    assert output.source is not None
+    return output.source.stat().st_size
 
 
 def read_manifest(path: Path) -> dict[str, dict[str, object]]:

@@ -26,8 +26,7 @@ from markupsafe import Markup
 
 from pipeline import artwork, feeds, markup, transcribe
 from pipeline.errors import Problems
-from pipeline.model import Episode, Issue, Show
-from pipeline.publish import Output
+from pipeline.model import Episode, Issue, Output, Show
 
 TEMPLATE_LIMIT = 1_000_000  # bytes: a show's template is a page, not a data file
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from pipeline.atomic import write_atomic
+from pipeline.files import write_atomic
 from pipeline.model import Episode, Issue
 
 FORMAT = 1  # bump when the meaning of a field changes; a change of fields is detected below

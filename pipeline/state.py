@@ -15,8 +15,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from pipeline.atomic import remove_leftovers, write_atomic
 from pipeline.errors import ConfigError, LockedError
+from pipeline.files import remove_leftovers, write_atomic
 
 FOLDER = ".pipeline"
 GITIGNORE = "# The pipeline's own state: never commit it (see the README).\n*\n"

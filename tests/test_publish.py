@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.publish import Output, publish, publish_order
+from pipeline.model import Output
+from pipeline.publish import publish, publish_order
 
 
 def test_publish_writes_then_skips_unchanged(tmp_path):

@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.atomic import write_atomic
 from pipeline.errors import ContentError
+from pipeline.files import write_atomic
 from pipeline.model import Segment, Transcript, Word
 
 FORMAT = 1

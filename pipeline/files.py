@@ -1,12 +1,15 @@
-"""Atomic file writes: a hidden temporary file, fsync, rename, then fsync of the folder."""
+"""Files the pipeline writes and hashes: atomic writes (hidden temporary file, fsync, rename,
+fsync of the folder), leftovers of killed builds, and SHA-256 of a file."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 # Every temporary file the pipeline makes is named ".<name>.<random>.tmp": hidden from
@@ -44,6 +47,39 @@ def write_atomic(
             os.unlink(tmp)
         raise
     fsync_folder(dest.parent)
+
+
+@contextlib.contextmanager
+def atomic_path(dest: Path) -> Iterator[Path]:
+    """A hidden temporary path beside ``dest`` to write in any way; renamed into place after.
+
+    For writers that stream into a file of their own (an encoder, a tagger): the file at the
+    path is synced and renamed over ``dest`` when the block ends, and removed when it fails.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o644)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_folder(dest.parent)
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in blocks of 1 MiB."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def fsync_folder(folder: Path) -> None:
