@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
 import shutil
 from collections.abc import Callable
@@ -16,6 +15,7 @@ import numpy as np
 
 from pipeline import audio
 from pipeline.errors import ContentError
+from pipeline.files import atomic_path, write_atomic
 from pipeline.model import Episode, PublishedAudio, Recording, Site
 
 Progress = Callable[[float, float], None]
@@ -68,6 +68,14 @@ class Settings:
         )
 
 
+def is_mastered(episode: Episode, site: Site, cache_dir: Path) -> bool:
+    """Whether the episode's untagged master is in the cache (then mastering only re-tags)."""
+    if episode.recording is None:
+        return False
+    key = _master_key(episode.recording, Settings.of(episode.recording, site))
+    return _cached_info(Path(cache_dir) / f"{episode.slug}.{key[:20]}.master.mp3") is not None
+
+
 def master_episode(
     episode: Episode,
     site: Site,
@@ -102,13 +110,9 @@ def master_episode(
     tag_key = hashlib.sha256(f"{key}\0{tags.fingerprint()}\0{TAGS_VERSION}".encode()).hexdigest()
     tagged = cache_dir / f"{episode.slug}.{tag_key[:20]}.mp3"
     if not tagged.is_file():
-        tmp = tagged.with_name(f".{tagged.name}.{os.getpid()}.tmp")
-        try:
+        with atomic_path(tagged) as tmp:
             shutil.copyfile(master, tmp)
             audio.write_tags(tmp, tags)
-            os.replace(tmp, tagged)
-        finally:
-            tmp.unlink(missing_ok=True)
     _prune(cache_dir, episode.slug, keep={master.name, _info_path(master).name, tagged.name})
     return PublishedAudio(
         path=tagged,
@@ -126,10 +130,9 @@ def episode_tags(episode: Episode, site: Site, artwork: Path | None, duration: f
     chapters: tuple[tuple[float, float, str], ...] = ()
     starts = [c.start for c in episode.chapters]
     if episode.chapters and all(s is not None for s in starts):
-        timed = sorted(
-            ((float(c.start), c.title) for c in episode.chapters if c.start is not None),
-            key=lambda pair: pair[0],
-        )
+        # The chapters stage made the list final (ascending, from 0); a chapter past the
+        # end of the audio has no place in it.
+        timed = [(c.start, c.title) for c in episode.chapters if c.start is not None]
         timed = [(start, title) for start, title in timed if start < duration]
         ends = [start for start, _ in timed[1:]] + [duration]
         chapters = tuple(
@@ -211,17 +214,10 @@ def _make_master(
     reporter.phase(0.05, 0.1)(1.0)
 
     if _publishable_as_is(recording, settings, loudness, peak):
-        tmp = master.with_name(f".{master.name}.{os.getpid()}.tmp")
-        try:
-            shutil.copyfile(paths[0], tmp)
-            os.replace(tmp, master)
-        finally:
-            tmp.unlink(missing_ok=True)
-        measured = audio.Measurement(
-            samples.shape[1] / rate, rate, samples.shape[0], loudness, peak
-        )
+        write_atomic(master, source=paths[0])
+        as_is = audio.Measurement(samples.shape[1] / rate, rate, samples.shape[0], loudness, peak)
         reporter.phase(0.0, 1.0)(1.0)
-        return _write_info(master, measured, copied=True)
+        return _write_info(master, as_is, copied=True)
 
     gain = settings.loudness - loudness if math.isfinite(loudness) else 0.0
     aim = CEILING_DBTP - _HEADROOM_DB
@@ -230,7 +226,7 @@ def _make_master(
         limited = _limited_loudness(samples, rate, gain, aim, reporter.phase(0.1, 0.3))
         if math.isfinite(limited):
             gain += settings.loudness - limited
-    measured = None
+    measured: audio.Measurement | None = None
     lower: list[tuple[int, int, float]] = []  # where the encoder overshot: lower ceilings
     for _ in range(_ENCODES):
         encode = reporter.phase(0.3, 0.85)
@@ -239,9 +235,11 @@ def _make_master(
                 writer.write(block)
                 encode(writer.samples / samples.shape[1])
         verify = reporter.phase(0.85, 1.0)
-        measured = audio.measure_file(
-            master, lambda s, v=verify: v(s / recording.duration), over=CEILING_DBTP
-        )
+
+        def verified(seconds: float, report: Callable[[float], None] = verify) -> None:
+            report(seconds / recording.duration)
+
+        measured = audio.measure_file(master, verified, over=CEILING_DBTP)
         off = settings.loudness - measured.loudness if math.isfinite(measured.loudness) else 0.0
         if not measured.overs and abs(off) <= _LOUDNESS_TOLERANCE:
             break
@@ -328,10 +326,9 @@ def _write_info(master: Path, measured: audio.Measurement, copied: bool) -> dict
         "true_peak": round(measured.true_peak, 2) if math.isfinite(measured.true_peak) else None,
         "copied": copied,
     }
-    path = _info_path(master)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(info, indent=1, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    write_atomic(
+        _info_path(master), data=(json.dumps(info, indent=1, sort_keys=True) + "\n").encode()
+    )
     return info
 
 

@@ -227,15 +227,6 @@ def test_the_ceiling_can_be_lowered_where_an_encoder_overshot(tmp_path):
 # --- mixing and decoding ------------------------------------------------------------------
 
 
-def test_mix_sums_signals_and_pads_the_shorter_one():
-    a = np.ones((1, 4), np.float32)
-    b = np.full(6, 0.5, np.float32)  # 1-D counts as mono
-    mixed = audio.mix([a, b])
-    np.testing.assert_array_equal(mixed, [[1.5, 1.5, 1.5, 1.5, 0.5, 0.5]])
-    with pytest.raises(ValueError, match="channels"):
-        audio.mix([a, np.ones((2, 4), np.float32)])
-
-
 def test_decode_mix_sums_tracks_of_different_rates_and_lengths(tmp_path):
     ada = write_wav(tmp_path / "Ada.wav", tone(440, 1.0, 16000, level=0.25), 16000)
     ben = write_wav(tmp_path / "Ben.wav", tone(440, 2.0, 48000, level=0.25), 48000)

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
 import numpy as np
 
+from pipeline.audio.decode import Blocks
 from pipeline.errors import ContentError
 from pipeline.model import AudioFile, Recording
 
@@ -123,17 +123,8 @@ class _Reader:
             self.pending = [np.concatenate(self.pending)]
 
     def _decode(self) -> Iterator[np.ndarray]:
-        try:
-            with av.open(str(self.path)) as container:
-                stream = container.streams.audio[0]
-                resampler = av.AudioResampler(format="fltp", layout="mono", rate=RATE)
-                for frame in container.decode(stream):
-                    for out in resampler.resample(frame):
-                        yield out.to_ndarray()[0]
-                for out in resampler.resample(None):
-                    yield out.to_ndarray()[0]
-        except (av.error.FFmpegError, IndexError, UnicodeDecodeError, ValueError) as exc:
-            raise ContentError(self.path, f"cannot be decoded ({exc}); {_FIX}") from exc
+        for block in Blocks(self.path, RATE, "mono"):  # opened at the first fill
+            yield block[0]
 
     def _check_length(self) -> None:
         """A file that ends well before the length it had when it was read is truncated."""
