@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ContentError
+from pipeline.formats.transcripts import LINE, to_podcast_json, to_srt, to_text, to_vtt
 from pipeline.model import Segment, Transcript, Word
 from pipeline.transcribe import store
-from pipeline.transcribe.formats import LINE, to_podcast_json, to_srt, to_text, to_vtt
 
 PLACEHOLDER = "@@hand-edited@@"
 

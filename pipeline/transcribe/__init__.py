@@ -1,4 +1,4 @@
-"""Transcription: recordings into cached, correctable transcripts, and the published formats.
+"""Transcription: recordings into cached, correctable transcripts.
 
 ``transcribe_episode`` reads the episode's ``transcript.json``, keeps it when it is current or
 a host corrected it, and otherwise transcribes the recording window by window (so memory stays
@@ -11,12 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import ConfigError, ContentError
+from pipeline.errors import ContentError
 from pipeline.model import Episode, Recording, Segment, Site, Transcript, Word
 from pipeline.transcribe import store
-from pipeline.transcribe.engines import DECODING, ENGINES, Engine, RawSegment, get_engine
+from pipeline.transcribe.engines import DECODING, Engine, RawSegment, get_engine
 from pipeline.transcribe.filters import drop_hallucinations
-from pipeline.transcribe.formats import to_podcast_json, to_srt, to_text, to_vtt
 from pipeline.transcribe.speakers import by_loudest_track, everyone_is
 from pipeline.transcribe.windows import iter_windows
 
@@ -24,10 +23,6 @@ __all__ = [
     "TranscribeResult",
     "hotwords",
     "read_transcript",
-    "to_podcast_json",
-    "to_srt",
-    "to_text",
-    "to_vtt",
     "transcribe_episode",
     "transcribe_recording",
 ]
@@ -69,12 +64,7 @@ def transcribe_episode(
     recording = episode.recording
     if recording is None:
         raise ValueError(f"episode {episode.slug} has no recording to transcribe")
-    engine_name = site.transcribe.engine
-    if engine_name not in ENGINES:
-        raise ConfigError(
-            f"site.toml [transcribe] engine: unknown engine {engine_name!r}; "
-            f"use one of {', '.join(ENGINES)}"
-        )
+    engine_name = site.transcribe.engine  # one of config.ENGINES, checked in site.toml
     model, language = site.transcription_model, site.transcription_language
     path = episode.transcript_path
     warnings: list[str] = []

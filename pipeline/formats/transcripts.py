@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pipeline.formats.times import srt_timestamp, vtt_timestamp
 from pipeline.model import Segment, Transcript, Word
 
 LINE = 65  # characters per caption line (Apple's guidance)
@@ -36,7 +37,7 @@ def to_vtt(t: Transcript) -> str:
 
     out = ["WEBVTT", ""]
     for cue in cues(t, label, _vtt_escape, markup=True):
-        out.append(f"{_timestamp(cue.start, '.')} --> {_timestamp(cue.end, '.')}")
+        out.append(f"{vtt_timestamp(cue.start)} --> {vtt_timestamp(cue.end)}")
         out.extend(cue.lines)
         out.append("")
     return "\n".join(out)
@@ -51,7 +52,7 @@ def to_srt(t: Transcript) -> str:
     out = []
     for n, cue in enumerate(cues(t, label, lambda s: s), start=1):
         out.append(str(n))
-        out.append(f"{_timestamp(cue.start, ',')} --> {_timestamp(cue.end, ',')}")
+        out.append(f"{srt_timestamp(cue.start)} --> {srt_timestamp(cue.end)}")
         out.extend(cue.lines)
         out.append("")
     return "\n".join(out)
@@ -232,11 +233,3 @@ def _one_line(text: str | None) -> str:
 
 def _vtt_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _timestamp(seconds: float, marker: str) -> str:
-    ms = round(max(seconds, 0.0) * 1000)
-    hours, ms = divmod(ms, 3_600_000)
-    minutes, ms = divmod(ms, 60_000)
-    secs, ms = divmod(ms, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{marker}{ms:03d}"

@@ -1,0 +1,171 @@
+"""The time formats of pages, feeds, captions and chapters, and the chapter writers."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from pipeline import feeds, render
+from pipeline.formats import chapters, times
+from pipeline.formats.transcripts import to_srt, to_vtt
+from pipeline.model import Chapter, Episode, PublishedAudio, Segment, Show, Transcript
+from tests import factories
+
+PSC = "{http://podlove.org/simple-chapters}"
+
+
+def episode(*chapter_list: Chapter, duration: float = 200.0) -> Episode:
+    audio = PublishedAudio(path=Path("/nowhere/e.mp3"), size=1000, duration=duration, channels=1)
+    return Episode(
+        slug="2024-08-07-storm",
+        folder=Path("/nowhere/episodes/2024-08-07-storm"),
+        title="Riding through the storm",
+        date=datetime(2024, 8, 7, 9, 0, tzinfo=UTC),
+        body="",
+        summary="We ride home in the rain.",
+        chapters=chapter_list,
+        audio=audio,
+    )
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(0, "0:00"), (5.9, "0:05"), (65, "1:05"), (599, "9:59"), (3599.9, "59:59"),
+     (3600, "1:00:00"), (3903, "1:05:03"), (36_000, "10:00:00"), (None, "")],
+)  # fmt: skip
+def test_pages_show_m_ss_and_h_mm_ss(seconds: float | None, shown: str):
+    assert times.clock(seconds) == shown
+
+
+def test_the_page_filter_named_clock_is_the_page_format(tmp_path: Path):
+    env = render.environment(tmp_path)
+    assert env.from_string("{{ 3903 | clock }} {{ 65 | clock }}").render() == "1:05:03 1:05"
+
+
+# --- feed descriptions -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seconds", "hours", "shown"),
+    [(0, False, "00:00"), (65, False, "01:05"), (3599, False, "59:59"),
+     (0, True, "00:00:00"), (65, True, "00:01:05"), (3903, True, "01:05:03"),
+     (36_000, True, "10:00:00")],
+)  # fmt: skip
+def test_descriptions_show_zero_padded_mm_ss_and_hh_mm_ss(seconds: float, hours: bool, shown: str):
+    assert times.description_clock(seconds, hours) == shown
+
+
+def test_description_lines_of_a_short_episode_are_mm_ss():
+    timed = [(0.0, "Intro"), (65.0, "Capes"), (185.4, "Mail")]
+    assert chapters.description_lines(timed, 200.0) == ["00:00 Intro", "01:05 Capes", "03:05 Mail"]
+
+
+def test_description_lines_of_an_hour_long_episode_are_all_hh_mm_ss():
+    timed = [(0.0, "Intro"), (65.0, "Capes"), (3903.0, "Mail")]
+    assert chapters.description_lines(timed, 4000.0) == [
+        "00:00:00 Intro",
+        "00:01:05 Capes",
+        "01:05:03 Mail",
+    ]
+    # A chapter start past the audio's end still counts towards the hour.
+    assert chapters.description_lines(timed, 1800.0)[-1] == "01:05:03 Mail"
+
+
+def test_the_feed_description_of_a_long_episode_lists_hh_mm_ss(tmp_path: Path):
+    long = episode(
+        Chapter("Intro", 0.0), Chapter("Capes", 65.0), Chapter("Mail", 3903.0), duration=4000.0
+    )
+    show = Show(root=tmp_path, site=factories.make_site(), episodes=(long,), issues=())
+    root = etree.fromstring(feeds.podcast_feed(show, "https://rain.example.org/artwork.png").xml)
+    description = root.find("channel/item/description").text
+    assert "00:00:00 Intro<br>00:01:05 Capes<br>01:05:03 Mail" in description
+    npts = root.xpath("//psc:chapter/@start", namespaces={"psc": PSC[1:-1]})
+    assert npts == ["00:00:00.000", "00:01:05.000", "01:05:03.000"]
+
+
+# --- captions and chapters ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seconds", "vtt", "srt"),
+    [(0, "00:00:00.000", "00:00:00,000"), (-1, "00:00:00.000", "00:00:00,000"),
+     (65.4321, "00:01:05.432", "00:01:05,432"), (3903.0005, "01:05:03.000", "01:05:03,000"),
+     (3599.9996, "01:00:00.000", "01:00:00,000"), (36_000.25, "10:00:00.250", "10:00:00,250")],
+)  # fmt: skip
+def test_caption_timestamps(seconds: float, vtt: str, srt: str):
+    assert times.vtt_timestamp(seconds) == vtt
+    assert times.srt_timestamp(seconds) == srt
+
+
+def test_psc_normal_play_time_is_hh_mm_ss_mmm():
+    assert times.npt(0) == "00:00:00.000"
+    assert times.npt(50.5) == "00:00:50.500"
+    assert times.npt(3903.25) == "01:05:03.250"
+
+
+def test_json_chapter_start_times_are_seconds_to_the_millisecond():
+    assert times.json_seconds(0.0) == 0 and isinstance(times.json_seconds(0.0), int)
+    assert times.json_seconds(50.5) == 50.5
+    assert times.json_seconds(65.00049) == 65
+    assert times.json_seconds(3903.1234) == 3903.123
+
+
+def test_itunes_duration_is_whole_seconds():
+    assert times.duration_seconds(3903.4) == "3903"
+    assert times.duration_seconds(65.6) == "66"
+
+
+def test_chapter_writers_agree_on_the_chapters():
+    ep = episode(
+        Chapter("Intro", 0.0),
+        Chapter("Capes", 30.0),
+        Chapter("Unplaced", None),
+        Chapter("Mail", 3903.25),
+    )
+    timed = chapters.timed_chapters(ep)
+    assert timed == [(0.0, "Intro"), (30.0, "Capes"), (3903.25, "Mail")]
+    doc = json.loads(chapters.chapter_json(ep) or "")
+    assert doc == {
+        "version": "1.2.0",
+        "chapters": [
+            {"startTime": 0, "title": "Intro"},
+            {"startTime": 30, "title": "Capes"},
+            {"startTime": 3903.25, "title": "Mail"},
+        ],
+    }
+    assert chapters.psc_chapters(timed) == [
+        {"start": "00:00:00.000", "title": "Intro"},
+        {"start": "00:00:30.000", "title": "Capes"},
+        {"start": "01:05:03.250", "title": "Mail"},
+    ]
+
+
+def test_the_transcript_writers_use_the_caption_timestamps():
+    t = Transcript(
+        segments=(Segment("Hello there.", 3903.0, 3904.5, None),),
+        words=(),
+        engine="faster-whisper",
+        model="tiny.en",
+        language="en",
+        settings=(),
+        recording_sha256="0" * 64,
+    )
+    assert "01:05:03.000 --> 01:05:04.500" in to_vtt(t)
+    assert "01:05:03,000 --> 01:05:04,500" in to_srt(t)
+
+
+def test_feeds_keeps_its_names_for_callers():
+    assert feeds.chapter_json is chapters.chapter_json
+    assert feeds.timed_chapters is chapters.timed_chapters
+    assert feeds.clean_text("a\x00b") == "ab"
+    for name in ("podcast_feed", "shorts_feed", "newsletter_feed", "FeedResult", "ShortVersion",
+                 "show_guid", "episode_guid", "feed_url_guid", "short_guid", "shorts_guid",
+                 "newsletter_guid", "issue_guid", "DESCRIPTION_LIMIT", "PODCAST_NS"):  # fmt: skip
+        assert hasattr(feeds, name), name
