@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import difflib
 import re
-import reprlib
-import stat
 import tomllib
+import types
+import typing
 import zoneinfo
-from collections.abc import Collection, Iterable
-from dataclasses import fields
+from dataclasses import fields, is_dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline.errors import ConfigError
+from pipeline.files import NotAFile, TooLarge, read_limited
 from pipeline.model import (
     AudioSettings,
     NewsletterSettings,
@@ -22,58 +22,12 @@ from pipeline.model import (
     Site,
     TranscribeSettings,
 )
+from pipeline.text import MAX_DEPTH, clipped, is_email_address, is_http_url, shown, text_problem
 
 MAX_SITE_BYTES = 1_000_000  # site.toml larger than this is refused unread
-MAX_DEPTH = 20  # levels of nested tables and lists; site.toml needs 3
 REQUIRED = ("title", "url", "description", "language", "author", "email", "categories")
 
-# Every key site.toml may hold, with the type it must have.
-TOP_LEVEL: dict[str, type | tuple[type, ...]] = {
-    "title": str,
-    "url": str,
-    "description": str,
-    "language": str,
-    "author": str,
-    "email": str,
-    "categories": list,
-    "image": str,
-    "explicit": bool,
-    "serial": bool,
-    "timezone": str,
-    "hosts": list,
-    "guid": str,
-    "locked": bool,
-    "license": str,
-    "funding_url": str,
-    "funding_label": str,
-}
-TABLES: dict[str, tuple[type, dict[str, type | tuple[type, ...]]]] = {
-    "transcribe": (
-        TranscribeSettings,
-        {"engine": str, "model": str, "language": str, "device": str},
-    ),
-    "audio": (AudioSettings, {"bitrate": int, "loudness": (int, float)}),
-    "short": (ShortSettings, {"minutes": (int, float), "ratio": (int, float)}),
-    "newsletter": (
-        NewsletterSettings,
-        {
-            "title": str,
-            "description": str,
-            "from": str,
-            "reply_to": str,
-            "postal_address": str,
-            "unsubscribe_url": str,
-            "subscribers": str,
-            "transport": str,
-            "smtp_host": str,
-            "smtp_port": int,
-            "smtp_ca_file": str,
-            "api_url": str,
-            "rate": (int, float),
-        },
-    ),
-}
-# Strings that may hold line breaks and tabs; every other string is one line (see bad_character).
+# Strings that may hold line breaks and tabs; every other is one line (text.bad_character).
 MULTILINE_KEYS = frozenset({"description", "newsletter.description", "newsletter.postal_address"})
 # http(s) URLs, with an example for the message; url and unsubscribe_url have rules of their own.
 URL_KEYS = {
@@ -84,6 +38,60 @@ PLACEHOLDERS = ("{email}", "{token}")  # filled per recipient in newsletter.unsu
 ENGINES = ("faster-whisper", "openai-whisper")
 DEVICES = ("auto", "cpu", "cuda")
 TRANSPORTS = ("smtp", "buttondown", "postmark")
+
+
+# --- the schema ------------------------------------------------------------------------
+# Declared once, by the model: site.toml's keys are the fields of Site and of its settings
+# dataclasses (a table each), and a key's TOML types come from the field's type hint.
+
+Kinds = tuple[type, ...]  # the TOML types a key may have: str, int, float, bool, list, dict
+
+
+def _toml_key(name: str) -> str:
+    """The site.toml key of a settings field: ``from_`` (a Python keyword) is ``from``."""
+    return name.rstrip("_")
+
+
+def _kinds(hint: Any) -> Kinds:
+    """The TOML types that a field of type ``hint`` accepts.
+
+    ``float`` takes whole numbers too, ``tuple[str, ...]`` is a list, a settings dataclass
+    is a table, and the ``None`` of an optional field is the key left out.
+    """
+    union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+    members = typing.get_args(hint) if union else (hint,)
+    kinds: list[type] = []
+    for member in members:
+        if member is type(None):
+            continue
+        if member is float:
+            accepted: Kinds = (int, float)
+        elif typing.get_origin(member) is tuple:
+            accepted = (list,)
+        elif is_dataclass(member):
+            accepted = (dict,)
+        elif member in (str, int, bool):
+            accepted = (member,)
+        else:
+            raise TypeError(f"no TOML type for the settings type {member!r}")
+        kinds += [kind for kind in accepted if kind not in kinds]
+    return tuple(kinds)
+
+
+def _keys(cls: type[Any]) -> dict[str, Kinds]:
+    """Every key of a settings dataclass as site.toml spells it, with the types it may have."""
+    hints = typing.get_type_hints(cls)
+    return {_toml_key(f.name): _kinds(hints[f.name]) for f in fields(cls)}
+
+
+_SITE_TYPES = typing.get_type_hints(Site)
+# Every key site.toml may hold, with the types it may have; each table with its dataclass.
+TOP_LEVEL: dict[str, Kinds] = {k: v for k, v in _keys(Site).items() if v != (dict,)}
+TABLES: dict[str, tuple[type[Any], dict[str, Kinds]]] = {
+    f.name: (_SITE_TYPES[f.name], _keys(_SITE_TYPES[f.name]))
+    for f in fields(Site)
+    if is_dataclass(_SITE_TYPES[f.name])
+}
 
 
 def load_site(root: Path) -> Site:
@@ -113,19 +121,17 @@ def load_site(root: Path) -> Site:
         "it holds settings only, so remove what does not belong there"
     )
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise ConfigError(f"{path}: is not a regular file; replace it with the settings file")
-        if info.st_size > MAX_SITE_BYTES:
-            raise too_big
-        with path.open("rb") as f:
-            raw = f.read(MAX_SITE_BYTES + 1)  # the file may grow between stat and read
+        raw = read_limited(path, MAX_SITE_BYTES)
+    except TooLarge:
+        raise too_big from None
+    except NotAFile:
+        raise ConfigError(
+            f"{path}: is not a regular file; replace it with the settings file"
+        ) from None
     except OSError as exc:
         raise ConfigError(
             f"{path}: cannot be read ({exc.strerror}); check its permissions"
         ) from exc
-    if len(raw) > MAX_SITE_BYTES:
-        raise too_big
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -208,7 +214,8 @@ def parse_site(data: dict[str, Any], path: Path) -> Site:
         _check_keys(table, spec.keys(), f"{name}.", fail)
         for key, value in table.items():
             _check_type(f"{name}.{key}", value, spec[key], fail)
-        tables[name] = cls(**{("from_" if k == "from" else k): v for k, v in table.items()})
+        names = {_toml_key(f.name): f.name for f in fields(cls)}
+        tables[name] = cls(**{names[k]: v for k, v in table.items()})
     _check_links(data, fail)
 
     transcribe: TranscribeSettings = tables["transcribe"]
@@ -325,8 +332,7 @@ def _check_keys(table: dict[str, Any], valid: Any, prefix: str, fail: Any) -> No
             raise fail(f"unknown key '{prefix}{clipped(key)}'{hint} (valid keys: {known})")
 
 
-def _check_type(key: str, value: Any, expected: type | tuple[type, ...], fail: Any) -> None:
-    kinds = expected if isinstance(expected, tuple) else (expected,)
+def _check_type(key: str, value: Any, kinds: Kinds, fail: Any) -> None:
     # TOML booleans are not numbers here.
     ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
     if not ok:
@@ -336,158 +342,3 @@ def _check_type(key: str, value: Any, expected: type | tuple[type, ...], fail: A
 
 _TYPE_NAMES = {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
                list: "a list", dict: "a table"}  # fmt: skip
-
-# Keep the dataclasses and the key tables in step: a field without a key is a bug.
-assert {f.name.rstrip("_") for f in fields(NewsletterSettings)} == set(TABLES["newsletter"][1])
-
-
-# --- checks shared with load: text from hosts ---------------------------------------------
-
-SHOWN = 40  # characters of a value that a message quotes
-
-_repr = reprlib.Repr()
-_repr.maxlevel, _repr.maxlist, _repr.maxdict, _repr.maxtuple, _repr.maxset = 2, 4, 4, 4, 4
-_repr.maxstring = _repr.maxother = _repr.maxlong = SHOWN
-
-
-def shown(value: object, limit: int = SHOWN) -> str:
-    """``repr(value)`` for a message: control characters escaped, cut after ``limit`` with "…".
-
-    A host's value may be a megabyte long or nested a thousand deep; the message stays short.
-    """
-    if isinstance(value, str):
-        text = repr(value[:limit])
-        cut = len(value) > limit
-    else:
-        try:
-            text = _repr.repr(value)
-        except (ValueError, RecursionError):  # an int too long for str(), a pathological value
-            text = f"<{type(value).__name__}>"
-        cut = False
-    if len(text) > limit + 2:  # escapes (\x1b, \ud800) make a repr longer than its value
-        text, cut = text[:limit], True
-    return text + "…" if cut else text
-
-
-def clipped(text: str, limit: int = SHOWN) -> str:
-    """A key or name as it is, cut after ``limit`` characters with "…"."""
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-# The rule for characters in host text (front matter, the outline body, site.toml, track file
-# names): C0 controls, DEL, C1 controls and lone surrogates (U+D800-U+DFFF, which only escapes
-# like "\ud800" produce, or a file name that is not UTF-8) are refused everywhere: they are
-# invisible in an editor and break feeds, terminals and XML. Multi-line text (an outline body,
-# a summary, a description, a postal address) may hold line breaks and tabs; every other field
-# is one line (a title, a name, a URL, an address), so a line break or a tab there is refused
-# too, rather than silently joined. A carriage return is refused everywhere: files have their
-# CRLF line endings normalised before this check, so a lone one is a stray character.
-_CONTROLS = r"\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
-_BAD_MULTILINE = re.compile(f"[{_CONTROLS}]")
-_BAD_SINGLE_LINE = re.compile(f"[{_CONTROLS}\\t\\n]")
-
-
-def bad_character(text: str, multiline: bool = False) -> re.Match[str] | None:
-    """The first character of ``text`` that host text may not hold (the rule above)."""
-    return (_BAD_MULTILINE if multiline else _BAD_SINGLE_LINE).search(text)
-
-
-def describe_character(char: str) -> str:
-    """A refused character for a message: 'the control character U+001B', 'a tab (U+0009)'."""
-    code = f"U+{ord(char):04X}"
-    names = {"\n": "a line break", "\t": "a tab", "\r": "a carriage return"}
-    if char in names:
-        return f"{names[char]} ({code})"
-    if "\ud800" <= char <= "\udfff":
-        return f"a lone surrogate ({code})"
-    return f"the control character {code}"
-
-
-def character_problem(char: str, field: str = "it") -> str:
-    """What is wrong with ``char`` and how to fix it, for a message: 'holds ...; ...'."""
-    if char == "\n":
-        fix = f"keep {field} on one line"
-    elif char == "\t":
-        fix = "use a space instead"
-    elif "\ud800" <= char <= "\udfff":
-        fix = (
-            "it is half of an escaped character: write the character itself (an emoji as it "
-            "is, or escaped whole, like \\U0001F600)"
-        )
-    elif char == "\r":
-        fix = "remove it"
-    else:
-        fix = "remove it (most editors do not show it)"
-    return f"holds {describe_character(char)}; {fix}"
-
-
-def text_problem(value: Any, multiline: Collection[str] = ()) -> str | None:
-    """The first string, key or value, in a parsed document that breaks the character rule.
-
-    ``multiline`` names the dotted keys (``newsletter.description``) whose text may span
-    lines. Nesting deeper than MAX_DEPTH is a problem too. Iterative: no depth can recurse.
-    """
-    stack: list[tuple[tuple[str | int, ...], Any]] = [((), value)]
-    while stack:
-        trail, item = stack.pop()
-        if len(trail) > MAX_DEPTH:
-            return (
-                f"{_label(trail[:1])} nests too deeply (more than {MAX_DEPTH} levels); flatten it"
-            )
-        if isinstance(item, str):
-            dotted = ".".join(s for s in trail if isinstance(s, str))
-            bad = bad_character(item, multiline=dotted in multiline)
-            if bad:
-                return f"{_label(trail)} {character_problem(bad.group(), _label(trail))}"
-        elif isinstance(item, dict):
-            for key in item:
-                bad = bad_character(str(key))
-                if bad:
-                    where = f" in {_label(trail)}" if trail else ""
-                    return f"the key {shown(key)}{where} {character_problem(bad.group())}"
-            stack.extend(reversed([((*trail, str(k)), v) for k, v in item.items()]))
-        elif isinstance(item, list | tuple):
-            stack.extend(reversed([((*trail, i), v) for i, v in enumerate(item)]))
-    return None
-
-
-def _label(trail: Iterable[str | int]) -> str:
-    """('guests', 0, 'name') as "'guests' (item 1, 'name')"; ('newsletter', 'from') dotted."""
-    names: list[str] = []
-    inner: list[str] = []
-    for step in trail:
-        if isinstance(step, int):
-            inner.append(f"item {step + 1}")
-        elif inner:
-            inner.append(f"'{clipped(step)}'")
-        else:
-            names.append(clipped(step))
-    label = "'" + ".".join(names) + "'"
-    return f"{label} ({', '.join(inner)})" if inner else label
-
-
-def is_http_url(value: str, schemes: Collection[str] = ("http", "https")) -> bool:
-    """An absolute http(s) URL with a host: no ``javascript:``, ``//host``, ``http:/path``."""
-    if not value or any(c.isspace() or c == "\\" for c in value) or bad_character(value):
-        return False
-    try:
-        parts = urlsplit(value)
-        _ = parts.port  # raises for a port that is no number or out of range
-    except ValueError:
-        return False
-    return parts.scheme in schemes and bool(parts.hostname)
-
-
-_ATOM = r"[^\s@<>()\[\]\\,;:\"]"
-_DOMAIN_LABEL = r"[^\s@<>()\[\]\\,;:\".]"
-_ADDRESS = re.compile(f"{_ATOM}+@(?:{_DOMAIN_LABEL}+\\.)+{_DOMAIN_LABEL}+")
-_NAMED_ADDRESS = re.compile(r'[^<>@"]*<([^<>]+)>')
-
-
-def is_email_address(value: str, display_name: bool = False) -> bool:
-    """One ``@``, a dot in the domain, no spaces or controls; ``Name <addr>`` if allowed."""
-    if bad_character(value):
-        return False
-    named = _NAMED_ADDRESS.fullmatch(value) if display_name else None
-    address = named.group(1) if named else value
-    return len(address) <= 254 and _ADDRESS.fullmatch(address) is not None

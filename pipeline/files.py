@@ -8,6 +8,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,6 +72,42 @@ def atomic_path(dest: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
         raise
     fsync_folder(dest.parent)
+
+
+class NotAFile(OSError):
+    """The path holds a folder, a pipe or a device where a file was expected."""
+
+
+class TooLarge(OSError):
+    """The file is over the size limit its reader set."""
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, for a file from the show folder.
+
+    It is opened without blocking (a named pipe in its place must not hang the build) and
+    read no further than one byte past the limit, even if it grows meanwhile. Raises
+    FileNotFoundError, NotAFile, TooLarge or another OSError; callers name the fix.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except IsADirectoryError:
+        raise NotAFile(path) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotAFile(path)
+        if info.st_size > limit:
+            raise TooLarge(path)
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(path)
+    return data
 
 
 def sha256_file(path: Path) -> str:

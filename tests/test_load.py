@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -74,12 +76,11 @@ def test_episode_with_everything(show):
     assert episode.cover == folder / "cover.png"
 
 
-def test_timed_first_heading_gets_an_intro_chapter():
+def test_timed_headings_keep_their_times():
     _, chapters = parse_outline("## 0:30 Hello\n\n## 1:00:00 Bye\n", path=None)
-    assert [(c.title, c.start) for c in chapters] == [
-        ("Intro", 0.0),
-        ("Hello", 30.0),
-        ("Bye", 3600.0),
+    assert [(c.title, c.start, c.timed) for c in chapters] == [
+        ("Hello", 30.0, True),
+        ("Bye", 3600.0, True),
     ]
 
 
@@ -263,3 +264,21 @@ def test_issues_load_with_defaults(show):
     [issue] = loaded.issues
     assert issue.subject == "September" and issue.preheader == "Rain news"
     assert issue.episodes is None
+
+
+def test_the_show_artwork_is_found_once(show):
+    def artwork_problems(image: str | None) -> tuple[Path | None, list[str]]:
+        problems = Problems()
+        found = load_show(show, replace(load_site(show), image=image), problems).artwork
+        return found, [p.message for p in problems.items if "image" in p.message]
+
+    assert artwork_problems(None) == (None, [])  # render generates one
+    (show / "art.png").write_bytes(b"png")
+    assert artwork_problems("art.png") == (show / "art.png", [])
+    assert artwork_problems("gone.png") == (
+        None,
+        [
+            "'image' 'gone.png' is not a file inside the show folder; give the path of the "
+            "square artwork relative to site.toml"
+        ],
+    )

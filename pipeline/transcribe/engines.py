@@ -6,7 +6,7 @@ import contextlib
 import os
 import threading
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -19,7 +19,6 @@ from pipeline.transcribe.windows import RATE
 
 FASTER_WHISPER = "faster-whisper"
 OPENAI_WHISPER = "openai-whisper"
-ENGINES = (FASTER_WHISPER, OPENAI_WHISPER)
 _HOP = 160  # samples per spectrogram frame
 
 # Decoding settings shared by both engines; they are part of a transcript's cache key.
@@ -83,20 +82,19 @@ _LOCK = threading.Lock()
 
 
 def get_engine(engine: str, model: str, device: str = "auto", threads: int | None = None) -> Engine:
-    """The engine with its model loaded, once per process for each engine, model and device."""
+    """The engine with its model loaded, once per process for each engine, model and device.
+
+    ``engine`` is one of ``config.ENGINES``: site.toml's ``transcribe.engine`` is checked there.
+    """
     threads = threads or default_threads()
     key = (engine, model, device, threads)
     with _LOCK:
         if key not in _ENGINES:
-            if engine == FASTER_WHISPER:
-                _ENGINES[key] = FasterWhisperEngine(model, device, threads)
-            elif engine == OPENAI_WHISPER:
-                _ENGINES[key] = OpenAIWhisperEngine(model, device, threads)
-            else:
-                raise ConfigError(
-                    f"site.toml [transcribe] engine: unknown engine {engine!r}; "
-                    f"use one of {', '.join(ENGINES)}"
-                )
+            classes: dict[str, Callable[[str, str, int], Engine]] = {
+                FASTER_WHISPER: FasterWhisperEngine,
+                OPENAI_WHISPER: OpenAIWhisperEngine,
+            }
+            _ENGINES[key] = classes[engine](model, device, threads)
         return _ENGINES[key]
 
 

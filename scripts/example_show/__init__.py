@@ -1,0 +1,1 @@
+"""The example show's content, apart from the script that makes it."""
