@@ -27,7 +27,7 @@ def _colours(title: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     return (round(r * 255), round(g * 255), round(b * 255)), (255, 255, 255)
 
 
-def _wrap(title: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+def _wrap(title: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: int) -> list[str]:
     """Greedy line wrap on words; a word wider than a line is broken between characters."""
     lines: list[str] = []
     for word in title.split():

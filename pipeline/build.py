@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from pipeline import (
     chapters,
-    check,
     config,
     link,
     load,
@@ -18,11 +18,13 @@ from pipeline import (
     render,
     snapshot,
     state,
-    transcribe,
 )
+from pipeline import check as feed_check
+from pipeline import transcribe as transcription
 from pipeline.errors import ConfigError, ContentError, Problems
 from pipeline.files import remove_leftovers
-from pipeline.model import Episode, Issue, Show
+from pipeline.formats import times
+from pipeline.model import SLUG, Episode, Issue, Show
 from pipeline.snapshot import SnapshotError
 
 Progress = Callable[[float, float], None]
@@ -31,14 +33,27 @@ Progress = Callable[[float, float], None]
 class Reporter(Protocol):
     """How long work shows progress: the CLI draws bars on a terminal, tests pass nothing."""
 
-    def task(self, label: str, total: float) -> Progress: ...
+    def task(self, label: str, total: float) -> Progress:
+        """A long task starts; the callback gets (done, total) in the task's units."""
+        ...
 
-    def done(self) -> None: ...
+    def finished(self, line: str) -> None:
+        """A long task did its work: one line for a log (``transcribed SLUG: ...``)."""
+        ...
+
+    def done(self) -> None:
+        """The command's long work is over."""
+        ...
 
 
 class Quiet:
+    """A reporter that shows nothing."""
+
     def task(self, label: str, total: float) -> Progress:
         return lambda done, total: None
+
+    def finished(self, line: str) -> None:
+        pass
 
     def done(self) -> None:
         pass
@@ -56,10 +71,11 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
 
 
-def paths(root: Path, out: Path | None) -> tuple[Path, Path]:
-    """The output folder and the state folder of a show (``output_folder`` checks the first)."""
-    root = Path(root)
-    return (Path(out) if out is not None else root / "feeds"), state.folder(root)
+@dataclass
+class TranscribeReport:
+    problems: Problems
+    transcribed: list[str] = field(default_factory=list)
+    current: list[str] = field(default_factory=list)  # their transcript was up to date
 
 
 def output_folder(root: Path, out: Path | None) -> Path:
@@ -121,7 +137,7 @@ def build(root: Path, out: Path | None = None, reporter: Reporter | None = None)
             [*kept.episodes, *kept.issues],
         )
         remember(show, state_dir, problems)
-        problems.items += check.check_feeds(out, site, state_dir)
+        problems.items += feed_check.check_feeds(out, site, state_dir)
         reporter.done()
     return BuildReport(
         problems=problems,
@@ -135,6 +151,53 @@ def build(root: Path, out: Path | None = None, reporter: Reporter | None = None)
     )
 
 
+def transcribe(
+    root: Path,
+    slugs: tuple[str, ...] = (),
+    force: bool = False,
+    reporter: Reporter | None = None,
+) -> TranscribeReport:
+    """Transcribe the episodes named by ``slugs`` (all when empty) into their transcript.json.
+
+    ``force`` transcribes again, keeping a hand-corrected file as a backup. Raises
+    ConfigError for a slug that names no published episode.
+    """
+    root = Path(root)
+    reporter = reporter or Quiet()
+    site = config.load_site(root)
+    with state.lock(root):
+        problems = Problems()
+        show = load.load_show(root, site, problems)
+        known = {e.slug for e in show.episodes}
+        unknown = [s for s in slugs if s not in known]
+        if unknown:
+            raise ConfigError(
+                f"no published episode named {', '.join(unknown)}; "
+                f"choose from: {', '.join(sorted(known)) or '(none)'}"
+            )
+        chosen = set(slugs) or known
+        show = replace(show, episodes=tuple(e for e in show.episodes if e.slug in chosen))
+        show, done = transcribe_all(show, problems, reporter, force=chosen if force else set())
+        reporter.done()
+    current = sorted(e.slug for e in show.episodes if e.slug not in done)
+    return TranscribeReport(problems, sorted(done), current)
+
+
+def check(root: Path, out: Path | None = None) -> Problems:
+    """Check site.toml, the content and the published feeds; changes nothing but guids.json."""
+    root = Path(root)
+    out = output_folder(root, out)
+    site = config.load_site(root)
+    with state.lock(root) as state_dir:  # the check remembers guids in the state folder
+        problems = Problems()
+        load.load_show(root, site, problems)
+        if not (out / "podcast.xml").is_file():
+            problems.error(out, "has no podcast.xml; run `pipeline build` first")
+        else:
+            problems.items += feed_check.check_feeds(out, site, state_dir)
+    return problems
+
+
 def clear_leftovers(root: Path, out: Path) -> None:
     """Remove the temporary files a killed build left: in the output, and our transcripts'."""
     remove_leftovers(out)
@@ -145,7 +208,7 @@ def clear_leftovers(root: Path, out: Path) -> None:
 
 
 def transcribe_all(
-    show: Show, problems: Problems, reporter: Reporter, force: set[str] = frozenset()
+    show: Show, problems: Problems, reporter: Reporter, force: Set[str] = frozenset()
 ) -> tuple[Show, list[str]]:
     """The ``transcribe`` stage: a transcript for every episode (cached ones are reused)."""
     episodes: list[Episode] = []
@@ -153,8 +216,9 @@ def transcribe_all(
     for episode in show.episodes:
         assert episode.recording is not None
         progress = reporter.task(f"transcribe {episode.slug}", episode.recording.duration)
+        started = time.monotonic()
         try:
-            result = transcribe.transcribe_episode(
+            result = transcription.transcribe_episode(
                 episode, show.site, force=episode.slug in force, progress=progress
             )
         except ContentError as exc:
@@ -164,28 +228,33 @@ def transcribe_all(
             problems.warning(episode.transcript_path, warning, slug=episode.slug)
         if result.transcribed:
             transcribed.append(episode.slug)
+            reporter.finished(
+                f"transcribed {episode.slug}: {times.clock(episode.recording.duration)} of audio "
+                f"in {time.monotonic() - started:.0f} s"
+            )
         episodes.append(replace(episode, transcript=result.transcript))
     return replace(show, episodes=tuple(episodes)), transcribed
 
 
 def master_all(show: Show, state_dir: Path, problems: Problems, reporter: Reporter) -> Show:
     """The ``master`` stage: the published, tagged MP3 of every episode."""
-    art = show.root / show.site.image if show.site.image else None
-    if art is not None and not (
-        art.is_file() and art.resolve().is_relative_to(show.root.resolve())
-    ):
-        art = None  # render reports it
+    art = show.artwork  # None: the generated artwork, which the MP3 does not carry
     episodes: list[Episode] = []
     for episode in show.episodes:
         assert episode.recording is not None
         progress = reporter.task(f"master {episode.slug}", episode.recording.duration)
+        started, cache = time.monotonic(), state.master_dir(state_dir)
+        encode = not master.is_mastered(episode, show.site, cache)
         try:
-            audio = master.master_episode(
-                episode, show.site, state.master_dir(state_dir), art, progress
-            )
+            audio = master.master_episode(episode, show.site, cache, art, progress)
         except ContentError as exc:
             problems.add(exc, slug=episode.slug)
             continue
+        if encode:
+            reporter.finished(
+                f"mastered {episode.slug}: {times.clock(episode.recording.duration)} of audio "
+                f"in {time.monotonic() - started:.0f} s"
+            )
         episodes.append(replace(episode, audio=audio))
     return replace(show, episodes=tuple(episodes))
 
@@ -199,7 +268,8 @@ def remember(show: Show, state_dir: Path, problems: Problems) -> None:
     """Keep what this build published; forget what is neither online nor broken now."""
     folder = state.published_dir(state_dir)
     online: set[str] = set()
-    for item in (*show.episodes, *show.issues):
+    items: tuple[Episode | Issue, ...] = (*show.episodes, *show.issues)
+    for item in items:
         try:
             snapshot.save(folder / f"{item.slug}.json", item, show.root)
         except (TypeError, ValueError) as exc:  # a path outside the show: never kept
@@ -219,12 +289,12 @@ def last_good(show: Show, state_dir: Path, out: Path, problems: Problems) -> ren
     output folder; where both are gone its item is dropped (an enclosure must not point at
     nothing).
     """
-    built = {item.slug for item in (*show.episodes, *show.issues)}
+    built = {e.slug for e in show.episodes} | {i.slug for i in show.issues}
     folder = state.published_dir(state_dir)
     episodes: dict[str, Episode] = {}
     issues: dict[str, Issue] = {}
     for slug in sorted(problems.broken_slugs() - built):
-        if not load.SLUG.match(slug):
+        if not SLUG.match(slug):
             continue  # an invalid folder name: never published
         path = folder / f"{slug}.json"
         try:

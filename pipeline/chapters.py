@@ -57,25 +57,41 @@ _TOKEN = re.compile(r"[a-z0-9']+")
 
 
 def place_chapters(show: Show) -> Show:
-    """Give every untimed chapter a start taken from the transcript's word timings."""
+    """Make every episode's chapter list final: placed, starting at 0, in order.
+
+    This is the one place that decides the chapters: pages, feeds, chapter files and ID3
+    tags read ``Episode.chapters`` as it leaves this stage and change nothing about it.
+    """
     return replace(show, episodes=tuple(place_episode_chapters(e) for e in show.episodes))
 
 
 def place_episode_chapters(episode: Episode) -> Episode:
+    """The episode with its final chapters (see ``final_chapters``)."""
     words = episode.transcript.words if episode.transcript else ()
-    if not words or all(c.start is not None for c in episode.chapters):
-        return episode
     chapters = list(episode.chapters)
     for i, chapter in enumerate(chapters):
-        if chapter.start is not None:
+        if chapter.start is not None or not words:
             continue
         lower = chapters[i - 1].start or 0.0
         upper = next((c.start for c in chapters[i + 1 :] if c.start is not None), float("inf"))
         start = _best_start(chapter, chapters[i - 1], words, lower, upper)
         if start is not None:
             chapters[i] = replace(chapter, start=start)
-    # A chapter that could not be placed keeps no time and is listed without one.
-    return replace(episode, chapters=tuple(chapters))
+    return replace(episode, chapters=final_chapters(chapters))
+
+
+def final_chapters(chapters: list[Chapter]) -> tuple[Chapter, ...]:
+    """The rules every published chapter list follows, stated once.
+
+    - Starts are ascending: the outline's timestamps are in order (load refuses others),
+      and an untimed heading is placed between its neighbours.
+    - A chapter that could not be placed keeps no start: pages list it without a time,
+      feeds and chapter files leave it out, and the MP3 then carries no ID3 chapters.
+    - The list starts at 0: a first heading timed later gets an "Intro" chapter before it.
+    """
+    if chapters and chapters[0].start is not None and chapters[0].start > 0:
+        chapters = [Chapter(title="Intro", start=0.0, notes="", timed=False), *chapters]
+    return tuple(chapters)
 
 
 def _best_start(

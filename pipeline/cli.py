@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import os
+import shutil
 import sys
-import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
+from tqdm import tqdm
 
 from pipeline import build as builder
-from pipeline import check, config, load, serve, state
+from pipeline import serve, starter
 from pipeline.errors import PipelineError, Problems
 
 root_option = click.option(
@@ -24,6 +23,10 @@ root_option = click.option(
     help="The show folder (holds site.toml, episodes/, issues/).",
 )
 T = TypeVar("T")
+
+quiet_option = click.option(
+    "-q", "--quiet", is_flag=True, help="No progress bars or progress lines; problems still show."
+)
 
 out_option = click.option(
     "--out",
@@ -47,9 +50,10 @@ def main() -> None:
 @root_option
 @out_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit status 1).")
-def build(root: Path, out: Path | None, strict: bool) -> None:
+@quiet_option
+def build(root: Path, out: Path | None, strict: bool, quiet: bool) -> None:
     """Transcribe, render and publish the show into the output folder."""
-    report = _run(lambda: builder.build(root, out, reporter=TerminalReporter()))
+    report = _run(lambda: builder.build(root, out, reporter=_reporter(quiet)))
     _print_problems(report.problems)
     episodes = len(report.published)
     summary = (
@@ -72,37 +76,18 @@ def build(root: Path, out: Path | None, strict: bool) -> None:
 @click.option(
     "--force", is_flag=True, help="Transcribe again, keeping a corrected transcript as a backup."
 )
-def transcribe(root: Path, out: Path | None, slugs: tuple[str, ...], force: bool) -> None:
+@quiet_option
+def transcribe(
+    root: Path, out: Path | None, slugs: tuple[str, ...], force: bool, quiet: bool
+) -> None:
     """Transcribe episodes (all of them, or the SLUGS given) into their transcript.json."""
-
-    def run() -> tuple[Problems, list[str], list[str]]:
-        site = config.load_site(root)
-        with state.lock(root):
-            problems = Problems()
-            show = load.load_show(root, site, problems)
-            known = {e.slug for e in show.episodes}
-            unknown = [s for s in slugs if s not in known]
-            if unknown:
-                raise click.UsageError(
-                    f"no published episode named {', '.join(unknown)}; "
-                    f"choose from: {', '.join(sorted(known)) or '(none)'}"
-                )
-            chosen = set(slugs) or known
-            show = replace(show, episodes=tuple(e for e in show.episodes if e.slug in chosen))
-            reporter = TerminalReporter()
-            show, done = builder.transcribe_all(
-                show, problems, reporter, force=chosen if force else set()
-            )
-            reporter.done()
-            return problems, done, sorted(e.slug for e in show.episodes if e.slug not in done)
-
-    problems, done, cached = _run(run)
-    _print_problems(problems)
-    if done:
-        click.echo(f"Transcribed {', '.join(done)}.")
-    if cached:
-        click.echo(f"Up to date: {', '.join(cached)}.")
-    sys.exit(problems.exit_status())
+    report = _run(lambda: builder.transcribe(root, slugs, force, reporter=_reporter(quiet)))
+    _print_problems(report.problems)
+    if report.transcribed:
+        click.echo(f"Transcribed {', '.join(report.transcribed)}.")
+    if report.current:
+        click.echo(f"Up to date: {', '.join(report.current)}.")
+    sys.exit(report.problems.exit_status())
 
 
 @cli.command(name="check")
@@ -111,20 +96,7 @@ def transcribe(root: Path, out: Path | None, slugs: tuple[str, ...], force: bool
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit status 1).")
 def check_command(root: Path, out: Path | None, strict: bool) -> None:
     """Check site.toml, the content and the published feeds; change nothing but the check state."""
-
-    def run() -> Problems:
-        out_dir = builder.output_folder(root, out)
-        site = config.load_site(root)
-        with state.lock(root) as state_dir:  # the check remembers guids in the state folder
-            problems = Problems()
-            load.load_show(root, site, problems)
-            if not (out_dir / "podcast.xml").is_file():
-                problems.error(out_dir, "has no podcast.xml; run `pipeline build` first")
-            else:
-                problems.items += check.check_feeds(out_dir, site, state_dir)
-        return problems
-
-    problems = _run(run)
+    problems = _run(lambda: builder.check(root, out))
     _print_problems(problems)
     errors, warnings = len(problems.errors), len(problems.warnings)
     plural = lambda n: "" if n == 1 else "s"  # noqa: E731
@@ -142,9 +114,7 @@ def new() -> None:
 @click.argument("slug")
 def new_episode(root: Path, slug: str) -> None:
     """Create episodes/SLUG/outline.md (never overwrites)."""
-    _check_slug(slug)
-    path = root / "episodes" / slug / "outline.md"
-    _create(path, EPISODE_TEMPLATE.format(date=_today()))
+    path = _run(lambda: starter.new_episode(root, slug))
     click.echo(
         f"Created {path}. Add the recording (one audio file, or tracks/<Speaker>.<ext>) beside it."
     )
@@ -155,9 +125,7 @@ def new_episode(root: Path, slug: str) -> None:
 @click.argument("slug")
 def new_issue(root: Path, slug: str) -> None:
     """Create issues/SLUG.md (never overwrites)."""
-    _check_slug(slug)
-    path = root / "issues" / f"{slug}.md"
-    _create(path, ISSUE_TEMPLATE.format(date=_today()))
+    path = _run(lambda: starter.new_issue(root, slug))
     click.echo(f"Created {path}.")
 
 
@@ -186,7 +154,7 @@ def serve_command(root: Path, out: Path | None, port: int) -> None:
             f"cannot listen on port {port} ({exc.strerror}); try --port 0"
         ) from exc
     host, actual = server.server_address[:2]
-    click.echo(f"Serving {folder} at http://{host}:{actual}/ (Ctrl-C stops)", err=False)
+    click.echo(f"Serving {folder} at http://{host!s}:{actual}/ (Ctrl-C stops)", err=False)
     sys.stdout.flush()
     try:
         server.serve_forever()
@@ -197,58 +165,6 @@ def serve_command(root: Path, out: Path | None, port: int) -> None:
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-EPISODE_TEMPLATE = """\
----
-title: Title of the episode
-date: {date}
-summary: One paragraph that tells a listener what they will hear.
-topics: []
----
-What this episode is about, in a few sentences.
-
-## Opening
-
-Notes for the first chapter. Link other episodes and issues with [[their-slug]].
-
-## 10:00 Second chapter
-
-Notes. A timestamp at the start of a heading fixes where the chapter begins.
-"""
-
-ISSUE_TEMPLATE = """\
----
-title: Title of the issue
-date: {date}
-preheader: One line shown in the inbox after the subject.
----
-Hello! What is new this time.
-"""
-
-
-def _today() -> str:
-    return time.strftime("%Y-%m-%d")
-
-
-def _check_slug(slug: str) -> None:
-    if not load.SLUG.match(slug):
-        raise click.UsageError(
-            f"'{slug}' is not a valid slug: use lower-case letters, digits and single hyphens "
-            "(like 2024-08-07-rain-and-bikes)"
-        )
-
-
-def _create(path: Path, text: str) -> None:
-    if path.exists():
-        click.echo(f"error: {path} already exists; it was left as it is", err=True)
-        sys.exit(1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with open(path, "x", encoding="utf-8") as f:
-            f.write(text)
-    except FileExistsError:
-        click.echo(f"error: {path} already exists; it was left as it is", err=True)
-        sys.exit(1)
 
 
 def _run(work: Callable[[], T]) -> T:
@@ -265,33 +181,55 @@ def _print_problems(problems: Problems) -> None:
         click.echo(str(problem), err=True)
 
 
+def _reporter(quiet: bool) -> builder.Reporter:
+    if quiet:
+        return builder.Quiet()
+    return TerminalReporter() if sys.stderr.isatty() else LogReporter()
+
+
 class TerminalReporter:
-    """Progress bars with an ETA on a terminal; silent in CI and when output is captured."""
+    """Progress bars with an ETA on a terminal (tqdm), at most 80 columns wide."""
 
     def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty() and not os.environ.get("CI")
-        self.line = False
+        self.bar: tqdm[Any] | None = None
 
     def task(self, label: str, total: float) -> Callable[[float, float], None]:
-        started = time.monotonic()
         self.done()
-        if not self.enabled:
-            return lambda done, total: None
+        width = min(80, shutil.get_terminal_size((80, 24)).columns)
+        bar: tqdm[Any] = tqdm(
+            total=max(total, 1e-9),
+            desc=f"{label[:28]:<28}",
+            ncols=width,
+            file=sys.stderr,
+            leave=False,
+            bar_format="{desc} {percentage:3.0f}%|{bar}| ETA {remaining}",
+        )
+        self.bar = bar
 
         def show(done: float, total: float = total) -> None:
-            fraction = min(1.0, done / total) if total else 1.0
-            elapsed = time.monotonic() - started
-            eta = elapsed / fraction - elapsed if fraction > 0 else 0
-            bar = "#" * int(fraction * 30)
-            clock = f"{int(eta) // 60}:{int(eta) % 60:02d}"
-            sys.stderr.write(f"\r{label:<40.40} [{bar:<30}] {fraction:4.0%} ETA {clock} ")
-            sys.stderr.flush()
-            self.line = True
+            bar.n = min(done, total)
+            bar.refresh()
 
-        show(0)
         return show
 
+    def finished(self, line: str) -> None:
+        self.done()
+        click.echo(line, err=True)
+
     def done(self) -> None:
-        if self.line:
-            sys.stderr.write("\n")
-            self.line = False
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+class LogReporter:
+    """Where stderr is no terminal (cron, CI): one line for each long task that did work."""
+
+    def task(self, label: str, total: float) -> Callable[[float, float], None]:
+        return lambda done, total: None
+
+    def finished(self, line: str) -> None:
+        click.echo(line, err=True)
+
+    def done(self) -> None:
+        pass

@@ -8,7 +8,7 @@ from typing import Literal
 
 Level = Literal["error", "warning"]
 
-# Exit statuses of design.md §5.
+# Exit statuses, as the README's Commands section lists them: 2 wins over 1.
 EXIT_OK = 0
 EXIT_CONTENT = 1
 EXIT_CONFIG = 2

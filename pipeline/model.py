@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 EpisodeType = Literal["full", "trailer", "bonus"]
+# An episode's folder name or an issue's file name: its address, and the target of [[slug]].
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 # --- site.toml ---------------------------------------------------------------------------

@@ -24,8 +24,11 @@ from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 from markupsafe import Markup
 
-from pipeline import artwork, feeds, markup, transcribe
+from pipeline import artwork, feeds, markup
 from pipeline.errors import Problems
+from pipeline.formats import transcripts
+from pipeline.formats.chapters import chapter_json
+from pipeline.formats.times import clock
 from pipeline.model import Episode, Issue, Output, Show
 
 TEMPLATE_LIMIT = 1_000_000  # bytes: a show's template is a page, not a data file
@@ -130,16 +133,6 @@ def render_page(env: Environment, name: str, **context: Any) -> bytes:
         raise TemplateFailed(name, exc) from None
 
 
-def clock(seconds: float | None) -> str:
-    """Seconds as ``M:SS`` or ``H:MM:SS``, as hosts write chapter times."""
-    if seconds is None:
-        return ""
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered:
     """Everything published for the show, as outputs for the publish stage.
 
@@ -158,7 +151,7 @@ def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered
     outputs: list[Output] = []
     keep: set[str] = set()
 
-    def page(path: str, template: str, owner: str | None = None, **context: Any) -> None:
+    def page(path: str, template: str, owner: str | None, **context: Any) -> None:
         try:
             outputs.append(Output(path, render_page(env, template, **context), owner=owner))
         except TemplateFailed as exc:
@@ -169,14 +162,14 @@ def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered
     outputs.append(art_output)
     artwork_url = site.url + art_name
 
-    common = {"site": site, "artwork": art_name}
+    common: dict[str, Any] = {"site": site, "artwork": art_name}
     by_slug = {e.slug: e for e in listed}
     for episode in listed:
         files, context = _episode_files(episode, outputs, targets)
         page(
             f"episodes/{episode.slug}/index.html",
             "episode.html",
-            owner=episode.slug,
+            episode.slug,
             **common,
             **context,
             root="../../",
@@ -188,7 +181,7 @@ def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered
         page(
             f"issues/{issue.slug}/index.html",
             "issue.html",
-            owner=issue.slug,
+            issue.slug,
             **common,
             root="../../",
             issue=issue,
@@ -198,6 +191,7 @@ def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered
     page(
         "index.html",
         "index.html",
+        None,
         **common,
         root="",
         episodes=listed,
@@ -251,15 +245,15 @@ def _episode_files(
     files = {}
     if episode.transcript is not None:
         for ext, write in (
-            ("vtt", transcribe.to_vtt),
-            ("srt", transcribe.to_srt),
-            ("json", transcribe.to_podcast_json),
-            ("txt", transcribe.to_text),
+            ("vtt", transcripts.to_vtt),
+            ("srt", transcripts.to_srt),
+            ("json", transcripts.to_podcast_json),
+            ("txt", transcripts.to_text),
         ):
             files[ext] = f"transcript.{ext}"
             data = write(episode.transcript).encode()
             outputs.append(Output(f"{base}transcript.{ext}", data, owner=slug))
-    chapters_json = feeds.chapter_json(episode)
+    chapters_json = chapter_json(episode)
     if chapters_json is not None:
         files["chapters"] = "chapters.json"
         outputs.append(Output(f"{base}chapters.json", chapters_json.encode(), owner=slug))
@@ -279,25 +273,18 @@ def _episode_files(
 
 
 def _artwork(show: Show, problems: Problems) -> tuple[str, Output]:
-    site = show.site
-    if site.image:
-        path = show.root / site.image
-        if not path.resolve().is_relative_to(show.root.resolve()) or not path.is_file():
-            problems.error(
-                show.root / "site.toml",
-                f"'image' {site.image!r} is not a file inside the show folder; "
-                "give the path of the square artwork relative to site.toml",
-            )
-        else:
-            ext = path.suffix.lower().replace(".jpeg", ".jpg")
-            return f"artwork{ext}", Output(f"artwork{ext}", source=path)
-    else:
+    """The show's artwork as published: its own file (load found it), or generated."""
+    if show.artwork is not None:
+        ext = show.artwork.suffix.lower().replace(".jpeg", ".jpg")
+        return f"artwork{ext}", Output(f"artwork{ext}", source=show.artwork)
+    if not show.site.image:  # else load reported why the file cannot be used
         problems.warning(
             show.root / "site.toml",
-            "has no 'image'; using generated artwork (the title on a plain square). "
-            'Add image = "artwork.png" with your own square 1400-3000 px artwork',
+            "has no 'image', so generated artwork (the title on a plain square) is published; "
+            'add image = "artwork.jpg" with your own square artwork, 1400–3000 px, RGB JPEG '
+            "or PNG",
         )
-    return "artwork.png", Output("artwork.png", artwork.generated_artwork(site.title))
+    return "artwork.png", Output("artwork.png", artwork.generated_artwork(show.site.title))
 
 
 def link_targets(show: Show, base: str) -> dict[str, tuple[str, str]]:

@@ -9,7 +9,6 @@ from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -17,7 +16,7 @@ RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 class RangeRequestHandler(SimpleHTTPRequestHandler):
     """Static files with ``Range: bytes=a-b`` answered as 206, which browsers need to seek audio."""
 
-    extensions_map: ClassVar[dict[str, str]] = {
+    extensions_map = {  # noqa: RUF012 - the base class reads it from the instance
         **SimpleHTTPRequestHandler.extensions_map,
         ".mp3": "audio/mpeg",
         ".vtt": "text/vtt",

@@ -130,3 +130,45 @@ def write_tone(path: Path, seconds: float = 1.0, rate: int = 16000, channels: in
         for packet in stream.encode(None):
             out.mux(packet)
     return path
+
+
+WHISPER_CALLS = pytest.StashKey[list[int]]()
+
+
+@pytest.fixture(autouse=True)
+def _count_whisper(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Count every call into a Whisper engine during the test (see pytest_runtest_makereport)."""
+    from pipeline.transcribe import engines
+
+    calls: list[int] = []
+    request.node.stash[WHISPER_CALLS] = calls
+    for cls in (engines.FasterWhisperEngine, engines.OpenAIWhisperEngine):
+        original = cls.transcribe
+
+        def counted(self, *args, _original=original, **kwargs):
+            calls.append(1)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, "transcribe", counted)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """``slow`` marks exactly the tests that run Whisper, so `-m 'not slow'` is a quick loop.
+
+    A test that passed but called Whisper without the mark, or has the mark and called it
+    not at all, fails and says which way to fix it.
+    """
+    outcome = yield
+    report = outcome.get_result()
+    if call.when != "call" or not report.passed or WHISPER_CALLS not in item.stash:
+        return
+    ran = bool(item.stash[WHISPER_CALLS])
+    slow = item.get_closest_marker("slow") is not None
+    if ran != slow:
+        report.outcome = "failed"
+        report.longrepr = (
+            "runs Whisper: mark it @pytest.mark.slow"
+            if ran
+            else "runs no Whisper: take away its slow mark"
+        )

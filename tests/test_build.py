@@ -85,6 +85,7 @@ def two_episodes(show, speak):
     return show
 
 
+@pytest.mark.slow
 def test_build_publishes_pages_feeds_and_transcripts(two_episodes):
     show = two_episodes
     result = run("build", "--root", str(show))
@@ -121,6 +122,7 @@ def test_build_publishes_pages_feeds_and_transcripts(two_episodes):
     ]
 
 
+@pytest.mark.slow
 def test_rebuild_with_nothing_changed_changes_no_byte(two_episodes):
     show = two_episodes
     assert run("build", "--root", str(show)).exit_code == 0
@@ -137,6 +139,7 @@ def test_rebuild_with_nothing_changed_changes_no_byte(two_episodes):
     assert files(show / "episodes") == transcripts
 
 
+@pytest.mark.slow
 def test_broken_episode_keeps_its_last_good_output(two_episodes):
     show = two_episodes
     assert run("build", "--root", str(show)).exit_code == 0
@@ -161,6 +164,7 @@ def test_broken_episode_keeps_its_last_good_output(two_episodes):
     assert "Rain gear, revised" in (show / "feeds/index.html").read_text()
 
 
+@pytest.mark.slow
 def test_removed_or_draft_episode_is_unpublished(two_episodes):
     show = two_episodes
     assert run("build", "--root", str(show)).exit_code == 0
@@ -182,6 +186,7 @@ def test_waiting_episode_warns_and_strict_fails(show, speak):
     assert run("build", "--root", str(show), "--strict").exit_code == 1
 
 
+@pytest.mark.slow
 def test_unreadable_recording_names_the_file_and_others_still_build(two_episodes):
     show = two_episodes
     (show / "episodes/2026-09-17-routes/take.wav").write_bytes(b"RIFF....WAVEfmt garbage")
@@ -212,6 +217,7 @@ def test_a_lock_left_by_a_killed_build_frees_itself(show):
     assert result.exit_code == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_out_elsewhere(show, tmp_path):
     write_tone(show / "episodes" / "tone" / "a.wav", 2.0)
     write_outline(show / "episodes" / "tone", RAIN)

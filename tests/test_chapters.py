@@ -75,3 +75,15 @@ def test_timed_chapters_bound_the_search_and_stay_as_written():
 def test_without_a_transcript_untimed_chapters_keep_no_time():
     ep = episode([Chapter("Welcome", 0.0), Chapter("Later", None)], ())
     assert place_episode_chapters(ep).chapters[1].start is None
+
+
+def test_a_first_heading_timed_after_0_gets_an_intro_chapter():
+    timed = [Chapter("Hello", 30.0, timed=True), Chapter("Bye", 3600.0, timed=True)]
+    for words in ((), WORDS):
+        placed = place_episode_chapters(episode(timed, words))
+        assert [(c.title, c.start) for c in placed.chapters] == [
+            ("Intro", 0.0),
+            ("Hello", 30.0),
+            ("Bye", 3600.0),
+        ]
+        assert place_episode_chapters(placed) == placed  # final: placing again changes nothing

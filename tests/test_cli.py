@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -29,13 +30,28 @@ def fog(show, speak):
     return show
 
 
+@pytest.mark.slow
 def test_transcribe_then_up_to_date(fog):
-    first = run("transcribe", "--root", str(fog))
-    assert (first.exit_code, first.stdout) == (0, "Transcribed 2026-10-01-fog.\n")
-    again = run("transcribe", "2026-10-01-fog", "--root", str(fog))
+    first = run("transcribe", "-q", "--root", str(fog))
+    assert (first.exit_code, first.stdout, first.stderr) == (0, "Transcribed 2026-10-01-fog.\n", "")
+    again = run("transcribe", "-q", "2026-10-01-fog", "--root", str(fog))
     assert (again.exit_code, again.stdout) == (0, "Up to date: 2026-10-01-fog.\n")
 
 
+@pytest.mark.slow
+def test_a_log_gets_one_line_for_each_long_task(fog):
+    # CliRunner's stderr is no terminal, as in cron and CI: no bars, one line a finished task.
+    result = run("build", "--root", str(fog))
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("warning: ")]
+    assert len(lines) == 2, result.stderr
+    assert re.fullmatch(r"transcribed 2026-10-01-fog: 0:0\d of audio in \d+ s", lines[0])
+    assert re.fullmatch(r"mastered 2026-10-01-fog: 0:0\d of audio in \d+ s", lines[1])
+    again = run("build", "--root", str(fog))  # nothing to do: nothing to log
+    assert [line for line in again.stderr.splitlines() if not line.startswith("warning: ")] == []
+
+
+@pytest.mark.slow
 def test_corrected_transcript_survives_build_and_force_keeps_a_backup(fog):
     folder = fog / "episodes" / "2026-10-01-fog"
     assert run("build", "--root", str(fog)).exit_code == 0
@@ -71,6 +87,7 @@ def test_transcribe_unknown_slug_is_a_usage_error(fog):
     )
 
 
+@pytest.mark.slow
 def test_check_before_and_after_a_build(fog):
     before = run("check", "--root", str(fog))
     assert before.exit_code == 1
@@ -87,6 +104,7 @@ def test_check_before_and_after_a_build(fog):
     assert after.stdout.startswith("0 errors, ")
 
 
+@pytest.mark.slow
 def test_check_finds_a_tampered_enclosure(fog):
     assert run("build", "--root", str(fog)).exit_code == 0
     mp3 = fog / "feeds/episodes/2026-10-01-fog/2026-10-01-fog.mp3"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import threading
 import urllib.request
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from pipeline.cli import cli
 from pipeline.serve import make_server
 
 
@@ -16,7 +19,10 @@ def served(tmp_path):
     (tmp_path / "episodes" / "a" / "a.mp3").write_bytes(bytes(range(256)) * 40)
     (tmp_path / "index.html").write_text("<h1>Show</h1>")
     server = make_server(tmp_path, port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits for the loop to look, 0.5 s by default.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     host, port = server.server_address[:2]
     yield f"http://{host}:{port}/"
@@ -68,3 +74,12 @@ def test_unsatisfiable_range(served):
 def test_pages_and_missing_files(served):
     assert fetch(served)[2] == b"<h1>Show</h1>"
     assert fetch(served + "nope.mp3")[0] == 404
+
+
+def test_serve_refuses_a_folder_that_holds_no_build(show: Path, tmp_path: Path):
+    (tmp_path / "home").mkdir()
+    result = CliRunner().invoke(
+        cli, ["serve", "--root", str(show), "--out", str(tmp_path / "home"), "--port", "0"]
+    )
+    assert result.exit_code == 2
+    assert "holds no build (no index.html and podcast.xml)" in result.stderr

@@ -269,13 +269,6 @@ def test_feeds_that_links_out_of_the_show_is_refused(tones: Path, tmp_path: Path
     )
 
 
-def test_serve_refuses_a_folder_that_holds_no_build(show: Path, tmp_path: Path):
-    (tmp_path / "home").mkdir()
-    result = run("serve", "--root", str(show), "--out", str(tmp_path / "home"), "--port", "0")
-    assert result.exit_code == 2
-    assert "holds no build (no index.html and podcast.xml)" in result.stderr
-
-
 def test_links_in_the_state_folder_are_not_written_through(tones: Path, tmp_path: Path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

@@ -25,8 +25,6 @@ if not all(
         allow_module_level=True,
     )
 
-pytestmark = pytest.mark.slow
-
 
 def test_the_base_model_is_rebuilt_once_into_the_cache(tmp_path: Path) -> None:
     folder = models.base_folder(tmp_path / "cache")
@@ -50,6 +48,7 @@ SPEECH = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["de", "es"])
 def test_a_show_in_another_language(
     language: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speak: Callable[..., Path]
