@@ -59,8 +59,13 @@ def save(path: Path, item: Episode | Issue, root: Path) -> None:
         "kind": type(item).__name__,
         "item": _encode(item, Path(root).resolve()),
     }
-    data = json.dumps(doc, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n"
-    write_atomic(path, data.encode("utf-8"))
+    data = (json.dumps(doc, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n").encode()
+    try:
+        if path.read_bytes() == data:
+            return  # a rebuild with nothing new writes nothing, here either
+    except OSError:
+        pass
+    write_atomic(path, data)
 
 
 def load(path: Path, root: Path) -> Episode | Issue:

@@ -81,6 +81,9 @@ def test_the_last_good_version_is_json(tones: Path):
     doc = json.loads((kept / "2026-09-03-rain.json").read_text())
     assert doc["kind"] == "Episode" and doc["item"]["title"] == "Rain gear that works"
     assert doc["item"]["folder"] == "episodes/2026-09-03-rain"  # relative to the show
+    stamps = {p.name: p.stat().st_mtime_ns for p in kept.iterdir()}
+    assert run("build", "-q", "--root", str(tones)).exit_code == 0
+    assert {p.name: p.stat().st_mtime_ns for p in kept.iterdir()} == stamps  # nothing new
 
 
 def test_a_pickle_in_the_state_folder_never_runs(tones: Path):
