@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/transcribe.py
 	$(BIN)/python bench/master.py
 	$(BIN)/python bench/feeds.py
+	$(BIN)/python bench/state.py
 
 serve: $(STAMP)
 	$(BIN)/pipeline serve --port $(PORT)

@@ -10,6 +10,7 @@ stored relative to the show folder and must lead back inside it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -93,19 +94,22 @@ def load(path: Path, root: Path) -> Episode | Issue:
 
 
 def _encode(value: Any, root: Path) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value  # most of a snapshot: the words of the transcript
+    if kind is float:
+        if not math.isfinite(value):
+            raise ValueError("a snapshot holds finite numbers only")
+        return value
+    if kind is tuple or kind is list:
+        return [_encode(v, root) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _encode(getattr(value, f.name), root) for f in dataclasses.fields(value)}
+        return {name: _encode(getattr(value, name), root) for name in _fields(kind)[1]}
     if isinstance(value, Path):
         return Path(value).resolve().relative_to(root).as_posix()  # every path is in the show
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [_encode(v, root) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError("a snapshot holds finite numbers only")
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    raise TypeError(f"cannot keep a {type(value).__name__} in a snapshot")
+    raise TypeError(f"cannot keep a {kind.__name__} in a snapshot")
 
 
 def _decode(tp: Any, data: Any, root: Path, where: str) -> Any:
@@ -140,9 +144,8 @@ def _decode(tp: Any, data: Any, root: Path, where: str) -> Any:
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         if not isinstance(data, dict):
             raise SnapshotError(f"{where}: expected an object")
-        hints = get_type_hints(tp)
-        names = {f.name for f in dataclasses.fields(tp) if f.init}
-        if set(data) != names:
+        hints, names = _fields(tp)
+        if data.keys() != set(names):
             raise SnapshotError(f"{where}: unexpected fields")
         return tp(**{n: _decode(hints[n], data[n], root, f"{where}.{n}") for n in names})
     if tp is Path:
@@ -174,6 +177,12 @@ def _decode(tp: Any, data: Any, root: Path, where: str) -> Any:
     if tp is object:  # decoding settings: JSON values, lists frozen into tuples
         return _frozen(data)
     raise SnapshotError(f"{where}: cannot read a {tp!r}")
+
+
+@functools.cache
+def _fields(cls: type) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A dataclass's field types and names (get_type_hints is slow: once per class)."""
+    return get_type_hints(cls), tuple(f.name for f in dataclasses.fields(cls) if f.init)
 
 
 def _path(data: Any, root: Path, where: str) -> Path:
