@@ -24,7 +24,7 @@ from pipeline import transcribe as transcription
 from pipeline.errors import ConfigError, ContentError, Problems
 from pipeline.files import remove_leftovers
 from pipeline.formats import times
-from pipeline.model import SLUG, Episode, Issue, Show
+from pipeline.model import SLUG, AudioFile, Episode, Issue, Show
 from pipeline.snapshot import SnapshotError
 
 Progress = Callable[[float, float], None]
@@ -121,7 +121,9 @@ def build(root: Path, out: Path | None = None, reporter: Reporter | None = None)
     with state.lock(root) as state_dir:
         clear_leftovers(root, out)
         problems = Problems()
-        show = load.load_show(root, site, problems)
+        probes = state.probes_path(state_dir)
+        show = load.load_show(root, site, problems, snapshot.load_probes(probes, root))
+        snapshot.save_probes(probes, probed(show), root)
         show, transcribed = transcribe_all(show, problems, reporter)
         show = chapters.place_chapters(show)
         show = link.link(show, problems)
@@ -196,6 +198,18 @@ def check(root: Path, out: Path | None = None) -> Problems:
         else:
             problems.items += feed_check.check_feeds(out, site, state_dir)
     return problems
+
+
+def probed(show: Show) -> dict[str, AudioFile]:
+    """What load learnt of each recording, by ``load.probe_key``, for the next build."""
+    known: dict[str, AudioFile] = {}
+    for episode in show.episodes:
+        for f in episode.recording.files if episode.recording else ():
+            try:
+                known[load.probe_key(f.path, show.root)] = f
+            except (OSError, ValueError):
+                continue  # gone since, or not under the show: probed again next time
+    return known
 
 
 def clear_leftovers(root: Path, out: Path) -> None:

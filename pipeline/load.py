@@ -7,11 +7,23 @@ Folders, file names and paths are checked here; what a file's front matter says 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline import audio, frontmatter, markup
 from pipeline.errors import ContentError, Problems
-from pipeline.model import SLUG, Chapter, Episode, Issue, Person, Recording, Show, Site
+from pipeline.model import (
+    SLUG,
+    AudioFile,
+    Chapter,
+    Episode,
+    Issue,
+    Person,
+    Recording,
+    Show,
+    Site,
+)
 from pipeline.text import bad_character, clipped, describe_character, shown
 
 TIMESTAMP = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:\.(\d+))?\s+(.+)$")
@@ -24,10 +36,17 @@ ISSUE_KEYS = {"title", "date", "subject", "preheader", "episodes", "draft"}
 EPISODE_TYPES = ("full", "trailer", "bonus")
 
 
-def load_show(root: Path, site: Site, problems: Problems) -> Show:
-    """Read every episode folder and issue file; problems are collected, not raised."""
+Probed = Mapping[str, AudioFile]  # what earlier builds learnt of recordings, by probe_key
+
+
+def load_show(root: Path, site: Site, problems: Problems, probed: Probed | None = None) -> Show:
+    """Read every episode folder and issue file; problems are collected, not raised.
+
+    ``probed`` holds recordings probed before: one whose size, modification time and inode
+    are unchanged is not read again (probing hashes the whole file).
+    """
     root = Path(root)
-    episodes, waiting = _load_episodes(root, site, problems)
+    episodes, waiting = _load_episodes(root, site, problems, probed or {})
     issues = _load_issues(root, site, problems)
 
     # Slugs are link targets ([[slug]]): an episode and an issue may not share one.
@@ -78,7 +97,7 @@ def _artwork(root: Path, site: Site, problems: Problems) -> Path | None:
 
 
 def _load_episodes(
-    root: Path, site: Site, problems: Problems
+    root: Path, site: Site, problems: Problems, probed: Probed
 ) -> tuple[list[Episode], list[Episode]]:
     folder = root / "episodes"
     try:
@@ -98,7 +117,7 @@ def _load_episodes(
     waiting: list[Episode] = []
     for path in folders:
         try:
-            episode = load_episode(path, site, root)
+            episode = load_episode(path, site, root, probed)
         except ContentError as exc:
             problems.add(exc, slug=path.name)
             continue
@@ -124,7 +143,9 @@ def _load_episodes(
     return published, waiting
 
 
-def load_episode(folder: Path, site: Site, root: Path) -> Episode | None:
+def load_episode(
+    folder: Path, site: Site, root: Path, probed: Probed | None = None
+) -> Episode | None:
     """Read one episode folder; None for a draft. Raises ContentError naming the file."""
     slug = folder.name
     if bad_character(slug):
@@ -189,7 +210,7 @@ def load_episode(folder: Path, site: Site, root: Path) -> Episode | None:
         short=frontmatter.short_ranges(meta.get("short", []), outline),
         guid=frontmatter.optional_text(meta, "guid", outline) or None,
         cover=_cover(folder, root),
-        recording=_recording(folder, root),
+        recording=_recording(folder, root, probed or {}),
     )
 
 
@@ -240,7 +261,19 @@ def parse_outline(body: str, path: Path | None) -> tuple[str, tuple[Chapter, ...
     return intro, tuple(chapters)
 
 
-def _recording(folder: Path, root: Path) -> Recording | None:
+def probe_key(path: Path, root: Path) -> str:
+    """What identifies a recording file without reading it: path, size, mtime and inode."""
+    info = path.stat()
+    relative = path.relative_to(root).as_posix()
+    return f"{relative}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}"
+
+
+def _probe(path: Path, root: Path, probed: Probed) -> AudioFile:
+    known = probed.get(probe_key(path, root))
+    return replace(known, path=path) if known is not None else audio.probe(path)
+
+
+def _recording(folder: Path, root: Path, probed: Probed) -> Recording | None:
     files = [p for p in sorted(folder.iterdir()) if p.is_file() and _is_audio(p)]
     tracks_dir = folder / "tracks"
     _inside(tracks_dir, root)
@@ -277,7 +310,7 @@ def _recording(folder: Path, root: Path) -> Recording | None:
     for path in files + tracks:
         _inside(path, root)
     if files:
-        return Recording(files=(audio.probe(files[0]),))
+        return Recording(files=(_probe(files[0], root, probed),))
     if tracks:
         speakers = tuple(p.stem.strip() for p in tracks)
         if not all(speakers):
@@ -286,7 +319,7 @@ def _recording(folder: Path, root: Path) -> Recording | None:
             )
         if len(set(speakers)) != len(speakers):
             raise ContentError(tracks_dir, "two tracks have the same speaker name; rename one")
-        return Recording(files=tuple(audio.probe(p) for p in tracks), speakers=speakers)
+        return Recording(files=tuple(_probe(p, root, probed) for p in tracks), speakers=speakers)
     return None
 
 

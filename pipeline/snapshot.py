@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from pipeline.files import write_atomic
-from pipeline.model import Episode, Issue
+from pipeline.model import AudioFile, Episode, Issue
 
 FORMAT = 1  # bump when the meaning of a field changes; a change of fields is detected below
 SIZE_LIMIT = 256 * 1024 * 1024  # bytes: a snapshot holds a transcript, so it can be large
@@ -90,6 +90,37 @@ def load(path: Path, root: Path) -> Episode | Issue:
         raise SnapshotError("nests too deeply") from None
 
 
+def save_probes(path: Path, probed: dict[str, AudioFile], root: Path) -> None:
+    """Keep what was learnt of each recording (``load.probe_key`` to AudioFile)."""
+    doc = {
+        "format": FORMAT,
+        "model": fingerprint(AudioFile),
+        "probes": {key: _encode(f, Path(root).resolve()) for key, f in sorted(probed.items())},
+    }
+    data = (json.dumps(doc, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n").encode()
+    try:
+        if path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    write_atomic(path, data)
+
+
+def load_probes(path: Path, root: Path) -> dict[str, AudioFile]:
+    """What earlier builds learnt of recordings; empty when there is nothing usable."""
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8"), parse_constant=_no_constant)
+        if (doc.get("format"), doc.get("model")) != (FORMAT, fingerprint(AudioFile)):
+            return {}
+        probes = doc["probes"]
+        resolved = Path(root).resolve()
+        return {
+            str(key): _decode(AudioFile, value, resolved, "probe") for key, value in probes.items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return {}  # SnapshotError is a ValueError: probing again is always safe
+
+
 # --- encoding ------------------------------------------------------------------------------
 
 
@@ -104,7 +135,8 @@ def _encode(value: Any, root: Path) -> Any:
     if kind is tuple or kind is list:
         return [_encode(v, root) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: _encode(getattr(value, name), root) for name in _fields(kind)[1]}
+        names = _fields(value.__class__)[1]
+        return {name: _encode(getattr(value, name), root) for name in names}
     if isinstance(value, Path):
         return Path(value).resolve().relative_to(root).as_posix()  # every path is in the show
     if isinstance(value, datetime):
@@ -180,7 +212,7 @@ def _decode(tp: Any, data: Any, root: Path, where: str) -> Any:
 
 
 @functools.cache
-def _fields(cls: type) -> tuple[dict[str, Any], tuple[str, ...]]:
+def _fields(cls: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
     """A dataclass's field types and names (get_type_hints is slow: once per class)."""
     return get_type_hints(cls), tuple(f.name for f in dataclasses.fields(cls) if f.init)
 

@@ -52,6 +52,11 @@ def published_dir(state: Path) -> Path:
     return state / "published"
 
 
+def probes_path(state: Path) -> Path:
+    """What was learnt of each recording (length, format, hash), so it is not read again."""
+    return state / "probes.json"
+
+
 def guids_path(state: Path) -> Path:
     """Every feed item's guid as ``pipeline check`` last saw it."""
     return state / "guids.json"

@@ -4,6 +4,7 @@ reaches outside the folder, and never takes the build down; a broken episode sta
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import shutil
 from pathlib import Path
@@ -365,3 +366,28 @@ def test_the_lock_is_held_by_every_writing_command(tones: Path):
             result = run(command, "--root", str(tones))
             assert result.exit_code == 3, command
             assert "another build" in result.stderr
+
+
+# --- what a rebuild does not redo -----------------------------------------------------------
+
+
+def test_a_rebuild_reads_no_recording_that_did_not_change(tones: Path, monkeypatch):
+    from pipeline import audio
+
+    probed: list[str] = []
+    original = audio.probe
+
+    def counted(path):
+        probed.append(Path(path).name)
+        return original(path)
+
+    monkeypatch.setattr(audio, "probe", counted)
+    assert run("build", "-q", "--root", str(tones)).exit_code == 0
+    assert probed == []  # size, mtime and inode unchanged: the last build's probe is used
+    take = tones / "episodes/2026-09-17-routes/take.wav"
+    os.utime(take, ns=(take.stat().st_atime_ns, take.stat().st_mtime_ns + 1_000_000))
+    assert run("build", "-q", "--root", str(tones)).exit_code == 0
+    assert probed == ["take.wav"]
+    (tones / ".pipeline/probes.json").write_text('{"format": 1, "probes": {"x": 1e999}}')
+    assert run("build", "-q", "--root", str(tones)).exit_code == 0  # unusable: probe again
+    assert probed == ["take.wav", "take.wav", "take.wav"]
