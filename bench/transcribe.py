@@ -29,7 +29,8 @@ import numpy as np
 from pipeline.audio import decode, probe
 from pipeline.model import Recording, Transcript
 from pipeline.transcribe import transcribe_recording
-from pipeline.transcribe.engines import DECODING, get_engine
+from pipeline.transcribe.engines import get_engine
+from pipeline.transcribe.settings import DECODING
 
 REPO = Path(__file__).resolve().parents[1]
 LIBRIVOX = REPO / "tests" / "data" / "librivox"

@@ -10,13 +10,15 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from pipeline import audio
 from pipeline.errors import ContentError
 from pipeline.files import atomic_path, write_atomic
 from pipeline.model import Episode, PublishedAudio, Recording, Site
+
+if TYPE_CHECKING:  # at run time numpy loads with the audio modules, when there is work
+    import numpy as np
 
 Progress = Callable[[float, float], None]
 

@@ -7,6 +7,8 @@ import json
 import os
 import pickle
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import feedparser
@@ -391,3 +393,18 @@ def test_a_rebuild_reads_no_recording_that_did_not_change(tones: Path, monkeypat
     (tones / ".pipeline/probes.json").write_text('{"format": 1, "probes": {"x": 1e999}}')
     assert run("build", "-q", "--root", str(tones)).exit_code == 0  # unusable: probe again
     assert probed == ["take.wav", "take.wav", "take.wav"]
+
+
+def test_a_rebuild_with_nothing_to_do_loads_no_audio_or_whisper_library(tones: Path):
+    script = (
+        "import sys\n"
+        "from pipeline.build import build\n"
+        "report = build(sys.argv[1])\n"
+        "assert report.written == [], report.written\n"
+        "print(sorted(m for m in ('av', 'numpy', 'faster_whisper', 'ctranslate2', 'torch')"
+        " if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tones)], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -32,8 +32,8 @@ from pipeline.model import (
     Transcript,
     Word,
 )
+from pipeline.transcribe import engines, read_transcript, transcribe_episode
 from pipeline.transcribe import models as offline
-from pipeline.transcribe import read_transcript, transcribe_episode
 from pipeline.transcribe import windows as windowing
 from pipeline.transcribe.engines import RawSegment, RawWord, get_engine, speech_clips
 from pipeline.transcribe.filters import drop_hallucinations
@@ -165,7 +165,7 @@ def test_a_reading_is_transcribed_once_with_word_timings(
 
     # the next build uses the file: the model is not asked again, the file is not touched
     before = ep.transcript_path.stat().st_mtime_ns
-    monkeypatch.setattr(transcribe, "get_engine", no_model)
+    monkeypatch.setattr(engines, "get_engine", no_model)
     again = transcribe_episode(ep, site())
     assert again.transcribed is False and again.transcript == t
     assert ep.transcript_path.stat().st_mtime_ns == before
@@ -236,7 +236,7 @@ def test_a_new_recording_under_a_correction_warns_and_keeps_it(
     # the host re-exports the recording
     shutil.copyfile(READING, ep.folder / "recording.wav")
     changed = replace(ep, recording=Recording((probe(ep.folder / "recording.wav"),)))
-    monkeypatch.setattr(transcribe, "get_engine", no_model)
+    monkeypatch.setattr(engines, "get_engine", no_model)
     result = transcribe_episode(changed, site())
 
     assert result.transcribed is False and result.transcript.edited

@@ -1,21 +1,58 @@
-"""Audio with PyAV, numpy and mutagen: probe, decode, measure, limit, encode to MP3 and tag."""
+"""Audio with PyAV, numpy and mutagen: probe, decode, measure, limit, encode to MP3 and tag.
+
+Each name is imported from its module on first use, so that a build with nothing to decode
+or encode never loads PyAV or numpy (``from pipeline import audio`` costs nothing).
+"""
 
 from __future__ import annotations
 
-from pipeline.audio.decode import Blocks, decode, decode_mix
-from pipeline.audio.id3 import Tags, write_tags
-from pipeline.audio.limiter import limited
-from pipeline.audio.meters import (
-    LoudnessMeter,
-    Measurement,
-    TruePeakMeter,
-    integrated_loudness,
-    k_weighting,
-    measure_file,
-    true_peak,
-)
-from pipeline.audio.mp3 import MP3_BITRATES, Mp3Writer, encode_mp3, mp3_bitrate
-from pipeline.audio.probe import AUDIO_SUFFIXES, audio_bitrate, probe
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from pipeline.audio.kinds import AUDIO_SUFFIXES, MP3_BITRATES, mp3_bitrate
+
+if TYPE_CHECKING:
+    from pipeline.audio.decoding import Blocks, decode, decode_mix
+    from pipeline.audio.id3 import Tags, write_tags
+    from pipeline.audio.limiter import limited
+    from pipeline.audio.meters import (
+        LoudnessMeter,
+        Measurement,
+        TruePeakMeter,
+        integrated_loudness,
+        k_weighting,
+        measure_file,
+        true_peak,
+    )
+    from pipeline.audio.mp3 import Mp3Writer, encode_mp3
+    from pipeline.audio.probing import audio_bitrate, probe
+
+_MODULES = {
+    "decoding": ("Blocks", "decode", "decode_mix"),
+    "id3": ("Tags", "write_tags"),
+    "limiter": ("limited",),
+    "meters": (
+        "LoudnessMeter",
+        "Measurement",
+        "TruePeakMeter",
+        "integrated_loudness",
+        "k_weighting",
+        "measure_file",
+        "true_peak",
+    ),
+    "mp3": ("Mp3Writer", "encode_mp3"),
+    "probing": ("audio_bitrate", "probe"),
+}
+_WHERE = {name: module for module, names in _MODULES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'pipeline.audio' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"pipeline.audio.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AUDIO_SUFFIXES",
@@ -39,3 +76,4 @@ __all__ = [
     "true_peak",
     "write_tags",
 ]
+assert set(__all__) == {"AUDIO_SUFFIXES", "MP3_BITRATES", "mp3_bitrate", *_WHERE}

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from pipeline.audio.decode import CHUNK, as_2d
+from pipeline.audio.decoding import CHUNK, as_2d
 from pipeline.audio.meters import TP_TAPS, interval_peaks, oversampling, tp_filter
 
 

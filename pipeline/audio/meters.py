@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from pipeline.audio.decode import BLOCK, CHUNK, Blocks, as_2d
-from pipeline.audio.probe import FIX
+from pipeline.audio.decoding import BLOCK, CHUNK, Blocks, as_2d
+from pipeline.audio.probing import FIX
 from pipeline.errors import ContentError
 
 # --- filters -----------------------------------------------------------------------------

@@ -10,17 +10,12 @@ from pathlib import Path
 import av
 import numpy as np
 
-from pipeline.audio.decode import CHUNK, as_2d, decode
+from pipeline.audio.decoding import CHUNK, as_2d, decode
+from pipeline.audio.kinds import mp3_bitrate
 from pipeline.files import atomic_path
 
 # MPEG-1 Layer III bitrates (kbps); libmp3lame encodes CBR at one of these.
-MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 _MP3_FRAME = 1152
-
-
-def mp3_bitrate(kbps: float) -> int:
-    """The MPEG-1 Layer III bitrate nearest to ``kbps``."""
-    return min(MP3_BITRATES, key=lambda b: (abs(b - kbps), b))
 
 
 @lru_cache(maxsize=16)

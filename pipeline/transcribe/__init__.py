@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.errors import ContentError
 from pipeline.model import Episode, Recording, Segment, Site, Transcript, Word
 from pipeline.transcribe import store
-from pipeline.transcribe.engines import DECODING, Engine, RawSegment, get_engine
-from pipeline.transcribe.filters import drop_hallucinations
-from pipeline.transcribe.speakers import by_loudest_track, everyone_is
-from pipeline.transcribe.windows import iter_windows
+from pipeline.transcribe.settings import DECODING
+
+if TYPE_CHECKING:  # the engines, numpy and PyAV load only when there is audio to transcribe
+    from pipeline.transcribe.engines import Engine
 
 __all__ = [
     "TranscribeResult",
@@ -89,6 +90,8 @@ def transcribe_episode(
         if store.cache_key(existing) == wanted:
             return TranscribeResult(existing, False, ())
 
+    from pipeline.transcribe.engines import get_engine
+
     engine = get_engine(engine_name, model, site.transcribe.device)
     single_host = None
     if not recording.is_multitrack and len(episode.hosts) == 1 and not episode.guests:
@@ -125,6 +128,11 @@ def transcribe_recording(
     Tracks of a tracks/ recording are mixed for transcription, and each word then goes to
     the speaker whose track is loudest while it is said.
     """
+    from pipeline.transcribe.engines import RawSegment
+    from pipeline.transcribe.filters import drop_hallucinations
+    from pipeline.transcribe.speakers import by_loudest_track, everyone_is
+    from pipeline.transcribe.windows import iter_windows
+
     total = recording.duration
     segments: list[Segment] = []
     words: list[Word] = []

@@ -6,33 +6,20 @@ import contextlib
 import os
 import threading
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any, Protocol
 
 import numpy as np
 
 from pipeline.errors import ConfigError
 from pipeline.transcribe import models
+from pipeline.transcribe.settings import DECODING
 from pipeline.transcribe.windows import RATE
 
 FASTER_WHISPER = "faster-whisper"
 OPENAI_WHISPER = "openai-whisper"
 _HOP = 160  # samples per spectrogram frame
-
-# Decoding settings shared by both engines; they are part of a transcript's cache key.
-# Word timestamps need VAD (without it a whole phrase went missing); conditioning on the
-# previous text produced repetition loops; beam 5 over greedy: WER 11.7 % instead of 13.5 %
-# on the generated podcast of bench/transcribe.py, for 1.8 times the decoding time.
-DECODING: Mapping[str, object] = MappingProxyType(
-    {
-        "beam_size": 5,
-        "condition_on_previous_text": False,
-        "vad_filter": True,
-        "word_timestamps": True,
-    }
-)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.audio.decode import Blocks
+from pipeline.audio.decoding import Blocks
 from pipeline.errors import ContentError
 from pipeline.model import AudioFile, Recording
 

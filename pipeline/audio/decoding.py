@@ -8,7 +8,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from pipeline.audio.probe import FIX
+from pipeline.audio.probing import FIX
 from pipeline.errors import ContentError
 
 # Samples per channel handled at a time by the meters and the limiter: bounded memory.

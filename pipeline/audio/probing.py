@@ -11,8 +11,6 @@ from pipeline.errors import ContentError
 from pipeline.files import sha256_file
 from pipeline.model import AudioFile
 
-AUDIO_SUFFIXES = (".mp3", ".m4a", ".wav", ".flac", ".ogg", ".opus")
-
 # The advice every ContentError about an unusable recording ends with.
 FIX = "re-export the recording (MP3, M4A, WAV, FLAC, OGG or Opus) and replace the file"
 
