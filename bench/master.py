@@ -82,6 +82,16 @@ class _WavWriter:
         self.container.close()
 
 
+def floor(source: Path, dest: Path, channels: int) -> float:
+    """Seconds to decode the file and encode it, at one fixed gain, to the same MP3 (PyAV):
+    what no mastering can beat."""
+    started = time.perf_counter()
+    with audio.Mp3Writer(dest, RATE, channels, 64 * channels) as writer:
+        for block in audio.Blocks(source, RATE, "mono" if channels == 1 else "stereo"):
+            writer.write(block * np.float32(0.5))
+    return time.perf_counter() - started
+
+
 def child(recording_path: Path, cache: Path) -> None:
     """Master the recording three ways and print the timings as JSON."""
     site = Site(
@@ -124,6 +134,7 @@ def child(recording_path: Path, cache: Path) -> None:
         previous = at
     phases["verify"] = started + first_s - previous
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    floor_s = floor(recording_path, cache / "floor.mp3", 1 if recording.channels == 1 else 2)
     started = time.perf_counter()
     master.master_episode(episode, site, cache, None)
     cached_s = time.perf_counter() - started
@@ -143,6 +154,7 @@ def child(recording_path: Path, cache: Path) -> None:
                 "true_peak": first.true_peak,
                 "size": first.size,
                 "phases": phases,
+                "floor_s": floor_s,
             }
         )
     )
@@ -175,6 +187,10 @@ def main() -> int:
     print(f"probe:      {r['probe_s']:.1f} s (load stage, not mastering)")
     print(f"master:     {r['first_s']:.1f} s = {r['duration'] / r['first_s']:.1f}x real time")
     print("  phases:   " + ", ".join(f"{k} {v:.1f} s" for k, v in r["phases"].items()))
+    print(
+        f"floor:      {r['floor_s']:.1f} s to decode and encode at a fixed gain (PyAV, LAME): "
+        f"mastering takes {r['first_s'] / r['floor_s']:.2f}x that (target <= 3x)"
+    )
     print(f"cached:     {r['cached_s'] * 1000:.1f} ms")
     print(f"re-tag:     {r['retag_s'] * 1000:.1f} ms")
     print(f"peak RSS:   {r['rss_mb']:.0f} MB (mastering child process)")
