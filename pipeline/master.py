@@ -25,7 +25,7 @@ Progress = Callable[[float, float], None]
 # Bump when the mastered audio would come out different: every episode is mastered again.
 # Library versions (PyAV, LAME) are not part of the key: an upgrade does not re-encode a
 # back catalogue that already meets the targets.
-MASTER_VERSION = 1
+MASTER_VERSION = 2  # 2: LAME through lameenc, not the libmp3lame inside PyAV
 # Bump when write_tags writes different frames for the same Tags.
 TAGS_VERSION = 1
 
