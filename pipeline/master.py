@@ -7,7 +7,7 @@ import json
 import math
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -204,20 +204,31 @@ class _Reporter:
 def _make_master(
     recording: Recording, settings: Settings, master: Path, reporter: _Reporter
 ) -> dict:
-    """Decode once, measure, then copy a compliant MP3 or normalise, limit and encode."""
+    """Measure, then copy a compliant MP3 or normalise, limit and encode, in passes.
+
+    Each pass decodes the recording again, block by block: memory does not grow with its
+    length (decoding is a small part of the time; the encoder is most of it).
+    """
     paths = [f.path for f in recording.files]
-    samples = audio.decode_mix(paths, settings.sample_rate, settings.channels)
-    if samples.shape[1] == 0:
+    rate, channels = settings.sample_rate, settings.channels
+
+    def blocks() -> Iterator[np.ndarray]:
+        return audio.mix_blocks(paths, rate, channels)
+
+    meter, peaks, n = audio.LoudnessMeter(rate, channels), audio.TruePeakMeter(rate, channels), 0
+    measure = reporter.phase(0.0, 0.1)
+    for block in blocks():
+        meter.add(block)
+        peaks.add(block)
+        n += block.shape[1]
+        measure(n / rate / max(recording.duration, 1e-9))
+    if n == 0:
         raise ContentError(paths[0], "holds no audio; re-export the recording and replace the file")
-    rate = settings.sample_rate
-    reporter.phase(0.0, 0.05)(1.0)
-    loudness = audio.integrated_loudness(samples, rate)
-    peak = audio.true_peak(samples, rate)
-    reporter.phase(0.05, 0.1)(1.0)
+    loudness, peak = meter.integrated, _db(peaks.linear)
 
     if _publishable_as_is(recording, settings, loudness, peak):
         write_atomic(master, source=paths[0])
-        as_is = audio.Measurement(samples.shape[1] / rate, rate, samples.shape[0], loudness, peak)
+        as_is = audio.Measurement(n / rate, rate, channels, loudness, peak)
         reporter.phase(0.0, 1.0)(1.0)
         return _write_info(master, as_is, copied=True)
 
@@ -225,17 +236,19 @@ def _make_master(
     aim = CEILING_DBTP - _HEADROOM_DB
     if math.isfinite(peak) and peak + gain > aim:
         # The limiter takes some loudness away with the peaks: measure how much, add it back.
-        limited = _limited_loudness(samples, rate, gain, aim, reporter.phase(0.1, 0.3))
+        limited = _limited_loudness(
+            blocks(), n, rate, channels, gain, aim, reporter.phase(0.1, 0.3)
+        )
         if math.isfinite(limited):
             gain += settings.loudness - limited
     measured: audio.Measurement | None = None
     lower: list[tuple[int, int, float]] = []  # where the encoder overshot: lower ceilings
     for _ in range(_ENCODES):
         encode = reporter.phase(0.3, 0.85)
-        with audio.Mp3Writer(master, rate, settings.channels, settings.bitrate) as writer:
-            for block in audio.limited(samples, rate, gain, aim, lower=lower):
+        with audio.Mp3Writer(master, rate, channels, settings.bitrate) as writer:
+            for block in audio.limited_blocks(blocks(), rate, gain, aim, lower=lower):
                 writer.write(block)
-                encode(writer.samples / samples.shape[1])
+                encode(writer.samples / n)
         verify = reporter.phase(0.85, 1.0)
 
         def verified(seconds: float, report: Callable[[float], None] = verify) -> None:
@@ -247,7 +260,7 @@ def _make_master(
             break
         # Rare: LAME's coding noise lifted a peak over the ceiling (lower the ceiling there
         # by what it added), or the limiter took more loudness than measured. Encode again.
-        lower += _lower_where_over(samples, rate, gain, aim, lower, measured.overs)
+        lower += _lower_where_over(blocks(), rate, gain, aim, lower, measured.overs)
         if abs(off) > _LOUDNESS_TOLERANCE:
             gain += off
     assert measured is not None
@@ -255,8 +268,12 @@ def _make_master(
     return _write_info(master, measured, copied=False)
 
 
+def _db(linear: float) -> float:
+    return 20.0 * math.log10(linear) if linear > 0 else -math.inf
+
+
 def _lower_where_over(
-    samples: np.ndarray,
+    blocks: Iterator[np.ndarray],
     rate: int,
     gain: float,
     aim: float,
@@ -269,26 +286,47 @@ def _lower_where_over(
     much again, plus half a dB, over 50 ms around the spot.
     """
     pad = rate // 20
-    spans = []
-    for start, end, peak in overs:
-        a, b = max(start - pad, 0), end + pad
+    wanted = [(max(start - pad, 0), end + pad, peak) for start, end, peak in overs]
+    spans = _spans(blocks, [(a, b) for a, b, _ in wanted])
+    reductions = []
+    for (a, b, peak), samples in zip(wanted, spans, strict=True):
         before = max((db for s, e, db in lower if s < b and e > a), default=0.0)
-        pcm = min(gain + audio.true_peak(samples[:, a:b], rate), aim - before)
+        pcm = min(gain + audio.true_peak(samples, rate), aim - before)
         limit = CEILING_DBTP - (peak - pcm) - 0.5
-        spans.append((a, b, max(aim - limit, before + 0.5)))
-    return spans
+        reductions.append((a, b, max(aim - limit, before + 0.5)))
+    return reductions
+
+
+def _spans(blocks: Iterator[np.ndarray], spans: list[tuple[int, int]]) -> list[np.ndarray]:
+    """The samples of each (start, end) span of the stream of blocks, collected in one pass."""
+    import numpy as np  # only here, where there is audio to master
+    parts: list[list[np.ndarray]] = [[] for _ in spans]
+    at = 0
+    for block in blocks:
+        end = at + block.shape[1]
+        for k, (a, b) in enumerate(spans):
+            if a < end and b > at:
+                parts[k].append(block[:, max(a - at, 0) : min(b, end) - at])
+        at = end
+    return [np.concatenate(p, axis=1) if p else np.zeros((1, 0), np.float32) for p in parts]
 
 
 def _limited_loudness(
-    samples: np.ndarray, rate: int, gain: float, aim: float, progress: Callable[[float], None]
+    blocks: Iterator[np.ndarray],
+    n: int,
+    rate: int,
+    channels: int,
+    gain: float,
+    aim: float,
+    progress: Callable[[float], None],
 ) -> float:
     """Integrated loudness of the samples after gain and limiter, without encoding them."""
-    meter = audio.LoudnessMeter(rate, samples.shape[0])
+    meter = audio.LoudnessMeter(rate, channels)
     done = 0
-    for block in audio.limited(samples, rate, gain, aim):
+    for block in audio.limited_blocks(blocks, rate, gain, aim):
         meter.add(block)
         done += block.shape[1]
-        progress(done / samples.shape[1])
+        progress(done / n)
     return meter.integrated
 
 

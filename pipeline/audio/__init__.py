@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 from pipeline.audio.kinds import AUDIO_SUFFIXES, MP3_BITRATES, mp3_bitrate
 
 if TYPE_CHECKING:
-    from pipeline.audio.decoding import Blocks, decode, decode_mix
+    from pipeline.audio.decoding import Blocks, decode, decode_mix, mix_blocks
     from pipeline.audio.id3 import Tags, write_tags
-    from pipeline.audio.limiter import limited
+    from pipeline.audio.limiter import limited, limited_blocks
     from pipeline.audio.meters import (
         LoudnessMeter,
         Measurement,
@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     from pipeline.audio.probing import audio_bitrate, probe
 
 _MODULES = {
-    "decoding": ("Blocks", "decode", "decode_mix"),
+    "decoding": ("Blocks", "decode", "decode_mix", "mix_blocks"),
     "id3": ("Tags", "write_tags"),
-    "limiter": ("limited",),
+    "limiter": ("limited", "limited_blocks"),
     "meters": (
         "LoudnessMeter",
         "Measurement",
@@ -70,7 +70,9 @@ __all__ = [
     "integrated_loudness",
     "k_weighting",
     "limited",
+    "limited_blocks",
     "measure_file",
+    "mix_blocks",
     "mp3_bitrate",
     "probe",
     "true_peak",

@@ -159,6 +159,50 @@ def decode_mix(paths: Iterable[Path], sample_rate: int, channels: int = 1) -> np
     return acc.result()
 
 
+def mix_blocks(paths: Iterable[Path], sample_rate: int, channels: int = 1) -> Iterator[np.ndarray]:
+    """``decode_mix`` block by block: the files decoded side by side and summed as they go.
+
+    Yields float32 blocks (channels, at most CHUNK samples); memory does not grow with the
+    recordings' length. A file that ends early adds silence. Raises ContentError naming the
+    file that cannot be decoded.
+    """
+    layout = None if channels == 1 else "stereo"
+    sources = [Blocks(path, sample_rate, layout).start() for path in paths]
+    if not sources:
+        raise ValueError("mix_blocks needs at least one file")
+    weights = [
+        _live_channels(s.path)[:, None] if channels == 1 and s.channels > 1 else None
+        for s in sources
+    ]
+    streams = [iter(s) for s in sources]
+    pending = [np.zeros((channels, 0), np.float32) for _ in sources]
+    ended = [False] * len(sources)
+    while True:
+        for k, stream in enumerate(streams):
+            parts = [pending[k]]
+            have = pending[k].shape[1]
+            while not ended[k] and have < CHUNK:
+                block = next(stream, None)
+                if block is None:
+                    ended[k] = True
+                    break
+                if weights[k] is not None:
+                    block = np.sum(block * weights[k], axis=0, keepdims=True)
+                parts.append(block)
+                have += block.shape[1]
+            if len(parts) > 1:
+                pending[k] = np.concatenate(parts, axis=1)
+        size = min(CHUNK, max(p.shape[1] for p in pending))
+        if size == 0:
+            return
+        out = np.zeros((channels, size), np.float32)
+        for k, part in enumerate(pending):
+            take = part[:, :size]
+            out[:, : take.shape[1]] += take
+            pending[k] = part[:, size:]
+        yield out
+
+
 def _live_channels(path: Path) -> np.ndarray:
     """Averaging weights for a file's channels: equal, except for silent channels (zero)."""
     blocks = Blocks(path).start()
