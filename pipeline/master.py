@@ -300,6 +300,7 @@ def _lower_where_over(
 def _spans(blocks: Iterator[np.ndarray], spans: list[tuple[int, int]]) -> list[np.ndarray]:
     """The samples of each (start, end) span of the stream of blocks, collected in one pass."""
     import numpy as np  # only here, where there is audio to master
+
     parts: list[list[np.ndarray]] = [[] for _ in spans]
     at = 0
     for block in blocks:
