@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field, replace
@@ -124,10 +126,14 @@ def build(root: Path, out: Path | None = None, reporter: Reporter | None = None)
         probes = state.probes_path(state_dir)
         show = load.load_show(root, site, problems, snapshot.load_probes(probes, root))
         snapshot.save_probes(probes, probed(show), root)
-        show, transcribed = transcribe_all(show, problems, reporter)
-        show = chapters.place_chapters(show)
-        show = link.link(show, problems)
-        show = master_all(show, state_dir, problems, reporter)
+        ahead = Premastering(show, state.master_dir(state_dir))  # uses the idle core
+        try:
+            show, transcribed = transcribe_all(show, problems, reporter)
+            show = chapters.place_chapters(show)
+            show = link.link(show, problems)
+            show = master_all(show, state_dir, problems, reporter, ahead)
+        finally:
+            ahead.stop()
         kept = last_good(show, state_dir, out, problems)
         rendered = render.render_show(show, problems, kept)
         written = publish.publish(
@@ -250,13 +256,58 @@ def transcribe_all(
     return replace(show, episodes=tuple(episodes)), transcribed
 
 
-def master_all(show: Show, state_dir: Path, problems: Problems, reporter: Reporter) -> Show:
+class Premastering:
+    """Masters the episodes in a thread of its own while the main thread transcribes.
+
+    Transcription keeps about one and a half of two cores busy and mastering one, and the
+    untagged master needs nothing from the transcript, so the master stage finds most of
+    its work done (``master.premaster``). A failure here is left for the master stage,
+    which meets it again and reports it as usual.
+    """
+
+    def __init__(self, show: Show, cache: Path) -> None:
+        self.seconds: dict[str, float] = {}  # the episodes mastered here, and how long it took
+        self._done = {e.slug: threading.Event() for e in show.episodes}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(show, cache), name="premaster", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, show: Show, cache: Path) -> None:
+        for episode in show.episodes:
+            started = time.monotonic()
+            # A failure is master_all's to meet again and report.
+            with contextlib.suppress(Exception):
+                if not self._stop.is_set() and master.premaster(episode, show.site, cache):
+                    self.seconds[episode.slug] = time.monotonic() - started
+            self._done[episode.slug].set()
+
+    def wait(self, slug: str) -> None:
+        """Until the episode is mastered here, or was never going to be."""
+        if slug in self._done:
+            self._done[slug].wait()
+
+    def stop(self) -> None:
+        """Start no further episode (the one under way finishes: its write is atomic)."""
+        self._stop.set()
+
+
+def master_all(
+    show: Show,
+    state_dir: Path,
+    problems: Problems,
+    reporter: Reporter,
+    ahead: Premastering | None = None,
+) -> Show:
     """The ``master`` stage: the published, tagged MP3 of every episode."""
     art = show.artwork  # None: the generated artwork, which the MP3 does not carry
     episodes: list[Episode] = []
     for episode in show.episodes:
         assert episode.recording is not None
         progress = reporter.task(f"master {episode.slug}", episode.recording.duration)
+        if ahead is not None:
+            ahead.wait(episode.slug)
         started, cache = time.monotonic(), state.master_dir(state_dir)
         encode = not master.is_mastered(episode, show.site, cache)
         try:
@@ -264,10 +315,12 @@ def master_all(show: Show, state_dir: Path, problems: Problems, reporter: Report
         except ContentError as exc:
             problems.add(exc, slug=episode.slug)
             continue
-        if encode:
+        took = ahead.seconds.get(episode.slug) if ahead is not None else None
+        if encode or took is not None:
+            seconds = took if took is not None else time.monotonic() - started
             reporter.finished(
                 f"mastered {episode.slug}: {times.clock(episode.recording.duration)} of audio "
-                f"in {time.monotonic() - started:.0f} s"
+                f"in {seconds:.0f} s"
             )
         episodes.append(replace(episode, audio=audio))
     return replace(show, episodes=tuple(episodes))

@@ -78,6 +78,24 @@ def is_mastered(episode: Episode, site: Site, cache_dir: Path) -> bool:
     return _cached_info(Path(cache_dir) / f"{episode.slug}.{key[:20]}.master.mp3") is not None
 
 
+def premaster(episode: Episode, site: Site, cache_dir: Path) -> bool:
+    """Make the episode's untagged master unless it is cached; True when it was made now.
+
+    This is nearly all of mastering's time, and it needs nothing from the transcript (only
+    the tags do), so it can run while other episodes are transcribed; ``master_episode``
+    then finds it in the cache. Raises ContentError like ``master_episode``.
+    """
+    recording = episode.recording
+    if recording is None or is_mastered(episode, site, cache_dir):
+        return False
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    settings = Settings.of(recording, site)
+    master = cache_dir / f"{episode.slug}.{_master_key(recording, settings)[:20]}.master.mp3"
+    _make_master(recording, settings, master, _Reporter(None, recording.duration))
+    return True
+
+
 def master_episode(
     episode: Episode,
     site: Site,
