@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/master.py
 	$(BIN)/python bench/feeds.py
 	$(BIN)/python bench/state.py
+	$(BIN)/python bench/episode.py
 
 serve: $(STAMP)
 	$(BIN)/pipeline serve --port $(PORT)
