@@ -14,6 +14,7 @@ from tqdm import tqdm
 from pipeline import build as builder
 from pipeline import serve, starter
 from pipeline.errors import PipelineError, Problems
+from pipeline.formats.times import clock
 
 root_option = click.option(
     "--root",
@@ -102,6 +103,30 @@ def check_command(root: Path, out: Path | None, strict: bool) -> None:
     plural = lambda n: "" if n == 1 else "s"  # noqa: E731
     click.echo(f"{errors} error{plural(errors)}, {warnings} warning{plural(warnings)}.")
     sys.exit(problems.exit_status(strict))
+
+
+@cli.command(name="chapters")
+@root_option
+@click.argument("slug")
+def chapters_command(root: Path, slug: str) -> None:
+    """Show SLUG's chapters as the next build places them, with the first words at each start."""
+    report = _run(lambda: builder.episode_chapters(root, slug))
+    _print_problems(report.problems)
+    episode = report.episode
+    length = f", {clock(episode.recording.duration)} long" if episode.recording else ""
+    count = len(episode.chapters)
+    click.echo(f"{slug}: {count} chapter{'s' if count != 1 else ''}{length}")
+    width = max(len(c.title) for c in episode.chapters)
+    for chapter, said in zip(episode.chapters, report.first_words, strict=True):
+        if chapter.start is None:
+            how, said = "no time", "(placed once the episode is transcribed)"
+        else:
+            how = "timed" if chapter.timed else "guessed" if chapter.guessed else "placed"
+            how = "start" if chapter.start == 0 and not chapter.timed else how
+        at = clock(chapter.start) if chapter.start is not None else "-"
+        click.echo(f"{at:>8}  {chapter.title:<{width}}  {how:<7}  {said}".rstrip())
+    click.echo("Fix a start by writing its time in the outline: ## 12:30 Title")
+    sys.exit(report.problems.exit_status())
 
 
 @cli.group()

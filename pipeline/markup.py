@@ -6,9 +6,16 @@ import html
 import itertools
 import re
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from pipeline.formats.text import clean_text
+from pipeline.model import Show
+
+Targets = Mapping[str, tuple[str, str]]  # slug: (title, URL of its page)
 
 WIKI_LINK = re.compile(r"\[\[([^\[\]|]+?)(?:\|([^\[\]]+))?\]\]")
 
@@ -62,9 +69,50 @@ def resolve_wiki_links(text: str, targets: Mapping[str, tuple[str, str]]) -> str
     return WIKI_LINK.sub(repl, text)
 
 
-def to_html(text: str, targets: Mapping[str, tuple[str, str]] | None = None) -> str:
-    """Render host Markdown to HTML that is safe to embed: scripts, styles and handlers go."""
-    html = _md.render(resolve_wiki_links(text, targets or {}))
+def link_targets(show: Show) -> dict[str, tuple[str, str]]:
+    """Where ``[[slug]]`` links point: every published episode and issue, by absolute URL."""
+    url = show.site.url
+    targets = {e.slug: (clean_text(e.title), f"{url}episodes/{e.slug}/") for e in show.episodes}
+    targets.update({i.slug: (clean_text(i.title), f"{url}issues/{i.slug}/") for i in show.issues})
+    return targets
+
+
+def image_sources(text: str) -> list[str]:
+    """The address of every Markdown image (``![alt](src)``) in text, in order."""
+    return [
+        str(child.attrGet("src") or "")
+        for token in _md.parse(text)
+        for child in token.children or ()
+        if child.type == "image"
+    ]
+
+
+def first_link(text: str, targets: Targets | None = None) -> str | None:
+    """The first link of Markdown that leads to the web (``[[slug]]`` links included)."""
+    for match in re.finditer(r'<a href="([^"]*)"', to_html(text, targets)):
+        url = html.unescape(match.group(1))
+        if urlsplit(url).scheme in ("http", "https"):
+            return url
+    return None
+
+
+def to_html(
+    text: str,
+    targets: Targets | None = None,
+    images: Mapping[str, str] | None = None,
+) -> str:
+    """Render host Markdown to HTML that is safe to embed: scripts, styles and handlers go.
+
+    ``images`` maps an image's address as written to where it is published; with it, an
+    image of the folder that is not published shows its alt text.
+    """
+    tokens = _md.parse(resolve_wiki_links(text, targets or {}))
+    if images is not None:
+        for token in tokens:
+            token.children = [_published_image(c, images) for c in token.children or ()] or (
+                token.children
+            )
+    html = _md.renderer.render(tokens, _md.options, {})
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -72,6 +120,20 @@ def to_html(text: str, targets: Mapping[str, tuple[str, str]] | None = None) -> 
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener",
     ).strip()
+
+
+def _published_image(token: Token, images: Mapping[str, str]) -> Token:
+    if token.type != "image":
+        return token
+    src = str(token.attrGet("src") or "")
+    if src in images:
+        token.attrSet("src", images[src])
+        return token
+    if urlsplit(src).scheme or src.startswith("//"):
+        return token
+    alt = Token("text", "", 0)
+    alt.content = token.content
+    return alt
 
 
 def to_plain(text: str, targets: Mapping[str, tuple[str, str]] | None = None) -> str:

@@ -146,18 +146,16 @@ def master_episode(
 
 
 def episode_tags(episode: Episode, site: Site, artwork: Path | None, duration: float) -> audio.Tags:
-    """The ID3 tags of the published MP3; chapters only when every chapter has a start."""
-    chapters: tuple[tuple[float, float, str], ...] = ()
-    starts = [c.start for c in episode.chapters]
-    if episode.chapters and all(s is not None for s in starts):
-        # The chapters stage made the list final (ascending, from 0); a chapter past the
-        # end of the audio has no place in it.
-        timed = [(c.start, c.title) for c in episode.chapters if c.start is not None]
-        timed = [(start, title) for start, title in timed if start < duration]
-        ends = [start for start, _ in timed[1:]] + [duration]
-        chapters = tuple(
-            (start, end, title) for (start, title), end in zip(timed, ends, strict=True)
-        )
+    """The ID3 tags of the published MP3, its chapters those that have a start."""
+    # The chapters stage made the list final (ascending, from 0); a chapter past the end of
+    # the audio has no place in it.
+    timed = [c for c in episode.chapters if c.start is not None and c.start < duration]
+    ends = [c.start for c in timed[1:]] + [duration] if timed else []
+    chapters = tuple(
+        audio.ChapterMark(c.start, end, c.title, c.url)
+        for c, end in zip(timed, ends, strict=True)
+        if c.start is not None and end is not None
+    )
     language = site.language.split("-")[0].lower()
     return audio.Tags(
         title=episode.title,

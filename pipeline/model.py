@@ -211,6 +211,18 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Image:
+    """An image a chapter's notes show: its address as written and its file."""
+
+    src: str  # as the Markdown gives it, e.g. "map.png"
+    path: Path  # the file, inside the episode folder
+
+    def published(self, folder: Path) -> str:
+        """Its path under the episode's page: ``chapters/<path in the episode folder>``."""
+        return "chapters/" + self.path.resolve().relative_to(folder.resolve()).as_posix()
+
+
+@dataclass(frozen=True)
 class Chapter:
     """An outline heading: a chapter with its show notes."""
 
@@ -218,6 +230,14 @@ class Chapter:
     start: float | None  # seconds; None until placed against the transcript
     notes: str = ""  # Markdown under the heading
     timed: bool = False  # the host wrote the timestamp
+    images: tuple[Image, ...] = ()  # images of the episode folder the notes show
+    url: str | None = None  # the first link in the notes, absolute; set by the chapters stage
+    guessed: bool = False  # placed between its neighbours: none of its words were found
+
+    @property
+    def image(self) -> Image | None:
+        """The chapter's artwork: the first image of its notes."""
+        return self.images[0] if self.images else None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import (
@@ -165,7 +166,7 @@ def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered
     common: dict[str, Any] = {"site": site, "artwork": art_name}
     by_slug = {e.slug: e for e in listed}
     for episode in listed:
-        files, context = _episode_files(episode, outputs, targets)
+        files, context = _episode_files(episode, outputs, targets, site.url)
         page(
             f"episodes/{episode.slug}/index.html",
             "episode.html",
@@ -231,9 +232,9 @@ def _parse_feed(xml: bytes) -> None:
 
 
 def _episode_files(
-    episode: Episode, outputs: list[Output], targets: dict[str, tuple[str, str]]
+    episode: Episode, outputs: list[Output], targets: dict[str, tuple[str, str]], show_url: str
 ) -> tuple[dict[str, str], dict[str, Any]]:
-    """The episode's audio, cover, transcript and chapter files; the page's context."""
+    """The episode's audio, cover, transcript and chapter files and art; the page's context."""
     slug = episode.slug
     base = f"episodes/{slug}/"
     assert episode.audio is not None, "the master stage runs before render"
@@ -253,10 +254,21 @@ def _episode_files(
             files[ext] = f"transcript.{ext}"
             data = write(episode.transcript).encode()
             outputs.append(Output(f"{base}transcript.{ext}", data, owner=slug))
-    chapters_json = chapter_json(episode)
+    chapters_json = chapter_json(episode, f"{show_url}{base}")
     if chapters_json is not None:
         files["chapters"] = "chapters.json"
         outputs.append(Output(f"{base}chapters.json", chapters_json.encode(), owner=slug))
+
+    images: list[dict[str, str]] = []  # per chapter: each image as written, as published
+    published: set[str] = set()
+    for chapter in episode.chapters:
+        images.append({})
+        for image in chapter.images:
+            path = image.published(episode.folder)
+            images[-1][image.src] = quote(path)
+            if path not in published:
+                published.add(path)
+                outputs.append(Output(base + path, source=image.path, owner=slug))
 
     def titled(slugs: tuple[str, ...]) -> list[tuple[str, str, str]]:
         return [(s, *targets[s]) for s in slugs if s in targets]
@@ -264,7 +276,10 @@ def _episode_files(
     context = {
         "cover": cover,
         "intro": Markup(markup.to_html(episode.intro, targets)),
-        "notes": [Markup(markup.to_html(c.notes, targets)) for c in episode.chapters],
+        "notes": [
+            Markup(markup.to_html(c.notes, targets, shown))
+            for c, shown in zip(episode.chapters, images, strict=True)
+        ],
         "segments": episode.transcript.segments if episode.transcript else (),
         "references": titled(episode.references),
         "backlinks": titled(episode.backlinks),

@@ -305,7 +305,10 @@ def test_write_tags_reads_back_in_a_tag_reader(tmp_path):
         track=12,
         comment="Why your socks are always wet.",
         cover=cover,
-        chapters=((0.0, 1.5, "Intro"), (1.5, 3.0, "Mudguards")),
+        chapters=(
+            audio.ChapterMark(0.0, 1.5, "Intro"),
+            audio.ChapterMark(1.5, 3.0, "Mudguards", "https://rain.example.org/mudguards"),
+        ),
     )
     audio.write_tags(mp3, tags)
 
@@ -328,6 +331,10 @@ def test_write_tags_reads_back_in_a_tag_reader(tmp_path):
     assert [(c.start_time, c.end_time, str(c.sub_frames["TIT2"])) for c in chapters] == [
         (0, 1500, "Intro"),
         (1500, 3000, "Mudguards"),
+    ]
+    assert "WXXX:" not in chapters[0].sub_frames
+    assert [f.url for f in chapters[1].sub_frames.getall("WXXX")] == [
+        "https://rain.example.org/mudguards"
     ]
     assert packets(mp3) == frames_before  # the audio is untouched
 

@@ -107,7 +107,7 @@ def publish(root: Path, show: Show, tone: Path, artwork: bytes) -> Path:
         shutil.copy(tone, folder / f"{episode.slug}.mp3")
         shutil.copy(tone, folder / "short.mp3")
         shorts.append(ShortVersion(episode, episode.audio, "In brief."))
-        chapters = chapter_json(episode)
+        chapters = chapter_json(episode, f"{site.url}episodes/{episode.slug}/")
         if chapters:
             (folder / "chapters.json").write_text(chapters)
         if episode.transcript:

@@ -54,6 +54,7 @@ NS = {
     "content": "http://purl.org/rss/1.0/modules/content/",
 }
 ARTWORK = "https://rain.example.org/artwork.png"
+BASE = "https://rain.example.org/episodes/2024-08-07-storm/"
 
 
 # --- a small show, built in tmp_path ------------------------------------------------------
@@ -347,7 +348,7 @@ def test_long_episodes_list_hours(tmp_path: Path, storm: Episode):
 
 
 def test_chapter_json_starts_at_zero_and_ascends(tmp_path: Path, storm: Episode):
-    data = json.loads(chapter_json(storm))
+    data = json.loads(chapter_json(storm, BASE))
     assert data == {
         "version": "1.2.0",
         "chapters": [
@@ -366,13 +367,15 @@ def test_chapter_json_starts_at_zero_and_ascends(tmp_path: Path, storm: Episode)
             Chapter("Mail", 90.0, timed=True),
         ),
     )
-    assert [(c["startTime"], c["title"]) for c in json.loads(chapter_json(late))["chapters"]] == [
+    assert [
+        (c["startTime"], c["title"]) for c in json.loads(chapter_json(late, BASE))["chapters"]
+    ] == [
         (0, "Intro"),
         (40, "Capes"),
         (90, "Mail"),
     ]
-    assert chapter_json(replace(storm, chapters=(Chapter("Unplaced", None),))) is None
-    assert chapter_json(replace(storm, chapters=())) is None
+    assert chapter_json(replace(storm, chapters=(Chapter("Unplaced", None),)), BASE) is None
+    assert chapter_json(replace(storm, chapters=()), BASE) is None
 
 
 def test_episodes_without_audio_are_left_out(tmp_path: Path, storm: Episode, fog: Episode):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,8 +12,9 @@ from lxml import etree
 
 from pipeline import feeds, render
 from pipeline.formats import chapters, times
+from pipeline.formats.chapters import TimedChapter as T
 from pipeline.formats.transcripts import to_srt, to_vtt
-from pipeline.model import Chapter, Episode, PublishedAudio, Segment, Show, Transcript
+from pipeline.model import Chapter, Episode, Image, PublishedAudio, Segment, Show, Transcript
 from tests import factories
 
 PSC = "{http://podlove.org/simple-chapters}"
@@ -63,12 +65,12 @@ def test_descriptions_show_zero_padded_mm_ss_and_hh_mm_ss(seconds: float, hours:
 
 
 def test_description_lines_of_a_short_episode_are_mm_ss():
-    timed = [(0.0, "Intro"), (65.0, "Capes"), (185.4, "Mail")]
+    timed = [T(0.0, "Intro"), T(65.0, "Capes"), T(185.4, "Mail")]
     assert chapters.description_lines(timed, 200.0) == ["00:00 Intro", "01:05 Capes", "03:05 Mail"]
 
 
 def test_description_lines_of_an_hour_long_episode_are_all_hh_mm_ss():
-    timed = [(0.0, "Intro"), (65.0, "Capes"), (3903.0, "Mail")]
+    timed = [T(0.0, "Intro"), T(65.0, "Capes"), T(3903.0, "Mail")]
     assert chapters.description_lines(timed, 4000.0) == [
         "00:00:00 Intro",
         "00:01:05 Capes",
@@ -122,28 +124,38 @@ def test_itunes_duration_is_whole_seconds():
     assert times.duration_seconds(65.6) == "66"
 
 
-def test_chapter_writers_agree_on_the_chapters():
-    ep = episode(
-        Chapter("Intro", 0.0),
-        Chapter("Capes", 30.0),
-        Chapter("Unplaced", None),
-        Chapter("Mail", 3903.25),
+def test_chapter_writers_agree_on_the_chapters(tmp_path: Path):
+    map_file = tmp_path / "ep" / "maps" / "canal map.png"
+    ep = replace(
+        episode(
+            Chapter("Intro", 0.0),
+            Chapter("Capes", 30.0, url="https://capes.example.org/"),
+            Chapter("Unplaced", None),
+            Chapter("Mail", 3903.25, images=(Image("maps/canal%20map.png", map_file),)),
+        ),
+        folder=tmp_path / "ep",
     )
-    timed = chapters.timed_chapters(ep)
-    assert timed == [(0.0, "Intro"), (30.0, "Capes"), (3903.25, "Mail")]
-    doc = json.loads(chapters.chapter_json(ep) or "")
+    base = "https://rain.example.org/episodes/ep/"
+    timed = chapters.timed_chapters(ep, base)
+    art = base + "chapters/maps/canal%20map.png"
+    assert timed == [
+        (0.0, "Intro", None, None),
+        (30.0, "Capes", "https://capes.example.org/", None),
+        (3903.25, "Mail", None, art),
+    ]
+    doc = json.loads(chapters.chapter_json(ep, base) or "")
     assert doc == {
         "version": "1.2.0",
         "chapters": [
             {"startTime": 0, "title": "Intro"},
-            {"startTime": 30, "title": "Capes"},
-            {"startTime": 3903.25, "title": "Mail"},
+            {"startTime": 30, "title": "Capes", "url": "https://capes.example.org/"},
+            {"startTime": 3903.25, "title": "Mail", "img": art},
         ],
     }
     assert chapters.psc_chapters(timed) == [
         {"start": "00:00:00.000", "title": "Intro"},
-        {"start": "00:00:30.000", "title": "Capes"},
-        {"start": "01:05:03.250", "title": "Mail"},
+        {"start": "00:00:30.000", "title": "Capes", "href": "https://capes.example.org/"},
+        {"start": "01:05:03.250", "title": "Mail", "image": art},
     ]
 
 

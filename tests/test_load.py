@@ -49,7 +49,7 @@ def test_episode_with_everything(show):
         short: ["0:10-0:40", "1:02:03-1:02:30"]
         """,
         "Why rain is fine.\n\n## Jackets\n\nA [[2026-08-old]] link.\n\n"
-        "## 1:05 Fenders\n\n- long ones\n",
+        "## 0:01 Fenders\n\n- long ones\n",
     )
     write_tone(folder / "Recording.MP3", 2.0)
     (folder / "cover.png").write_bytes(b"png")
@@ -69,7 +69,7 @@ def test_episode_with_everything(show):
     assert episode.intro == "Why rain is fine."
     assert [(c.title, c.start, c.timed) for c in episode.chapters] == [
         ("Jackets", 0.0, False),
-        ("Fenders", 65.0, True),
+        ("Fenders", 1.0, True),
     ]
     assert episode.chapters[0].notes == "A [[2026-08-old]] link."
     assert episode.recording.files[0].duration == pytest.approx(2.0, abs=0.1)
@@ -282,3 +282,75 @@ def test_the_show_artwork_is_found_once(show):
             "square artwork relative to site.toml"
         ],
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "## 1:00 Capes\n\n## 0:30 Mail\n",
+            "the chapter '## 0:30 Mail' starts before '## 1:00 Capes' above it; give each "
+            "heading a later time than the one above it, or put the headings in time order",
+        ),
+        (
+            "## 0:30 Capes\n\n## 0:30 Mail\n",
+            "the chapter '## 0:30 Mail' starts at 0:30, as '## 0:30 Capes' above it; give each "
+            "heading a later time than the one above it, or put the headings in time order",
+        ),
+        (
+            "## Welcome\n\n## 0:00 Capes\n",
+            "the chapter '## 0:00 Capes' starts at 0:00, as '## Welcome' above it (a first "
+            "heading without a time starts at 0:00); give each heading a later time than the "
+            "one above it, or put the headings in time order",
+        ),
+        (
+            "## Welcome\n\n## 0:01 Capes\n\n## 9:30 Mail\n",
+            "the chapter '## 9:30 Mail' starts after the recording ends (0:02); correct its "
+            "time or remove it",
+        ),
+    ],
+    ids=["out of order", "duplicated", "twice at 0", "past the end"],
+)
+def test_a_timed_heading_that_cannot_be_is_named_with_its_file(show, body, message):
+    folder = show / "episodes" / "2026-09-03-rain-gear"
+    write_outline(folder, FRONT, body)
+    write_tone(folder / "take.wav", 2.0)
+    loaded, problems = load(show)
+    assert loaded.episodes == ()
+    assert only_message(problems) == f"error: {folder / 'outline.md'}: {message}"
+
+
+def test_chapter_images_are_files_of_the_episode_folder(show, tmp_path):
+    folder = show / "episodes" / "2026-09-03-rain-gear"
+    write_outline(
+        folder,
+        FRONT,
+        "## Maps\n\n![Canal](maps/canal%20map.png) ![Web](https://x.org/a.png)\n\n"
+        "## Gone\n\n![Missing](gone.png)\n\n"
+        "## Out\n\n![Up](../secret.png) ![Linked](linked.png) ![Text](notes.txt)\n",
+    )
+    write_tone(folder / "take.wav", 2.0)
+    (folder / "maps").mkdir()
+    (folder / "maps" / "canal map.png").write_bytes(b"png")
+    (folder / "notes.txt").write_text("not an image")
+    (tmp_path / "secret.png").write_bytes(b"png")
+    (folder / "linked.png").symlink_to(tmp_path / "secret.png")
+    loaded, problems = load(show)
+    [episode] = loaded.episodes
+    maps, gone, out = episode.chapters
+    assert [(i.src, i.path) for i in maps.images] == [
+        ("maps/canal%20map.png", folder / "maps" / "canal map.png")
+    ]
+    assert maps.image.published(folder) == "chapters/maps/canal map.png"
+    assert gone.images == () and out.images == ()
+    outline = folder / "outline.md"
+    assert [str(p) for p in problems.warnings] == [
+        f"warning: {outline}: the image 'gone.png' in the chapter 'Gone' is not in {folder}; "
+        "add the file or fix the name",
+        f"warning: {outline}: the image '../secret.png' in the chapter 'Out' is not a file of "
+        f"the episode folder; copy it into {folder} and write its name, like ![Map](map.png)",
+        f"warning: {outline}: the image 'linked.png' in the chapter 'Out' leads outside the "
+        "episode folder; copy the file in",
+        f"warning: {outline}: the image 'notes.txt' in the chapter 'Out' is not a JPEG, PNG, "
+        "GIF or WebP file; convert it",
+    ]

@@ -293,9 +293,10 @@ def test_without_an_episode_cover_the_show_artwork_is_embedded(show, speak):
     )
     id3 = ID3(published.path)
     assert id3.getall("APIC")[0].data == (show / "artwork.png").read_bytes()
-    # "Two" has no time yet (the chapters stage places it): no chapter frames rather than
-    # guessed ones.
-    assert id3.getall("CHAP") == [] and id3.getall("CTOC") == []
+    # "Two" has no time yet (the chapters stage places it): like chapters.json, the MP3
+    # lists the chapters that have one.
+    assert [str(c.sub_frames["TIT2"]) for c in id3.getall("CHAP")] == ["One"]
+    assert id3.getall("CTOC")[0].child_element_ids == ["chp0"]
 
 
 # --- broken audio -------------------------------------------------------------------------

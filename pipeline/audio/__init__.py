@@ -13,7 +13,7 @@ from pipeline.audio.kinds import AUDIO_SUFFIXES, MP3_BITRATES, mp3_bitrate
 
 if TYPE_CHECKING:
     from pipeline.audio.decoding import Blocks, decode, decode_mix, mix_blocks
-    from pipeline.audio.id3 import Tags, write_tags
+    from pipeline.audio.id3 import ChapterMark, Tags, write_tags
     from pipeline.audio.limiter import limited, limited_blocks
     from pipeline.audio.meters import (
         LoudnessMeter,
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 _MODULES = {
     "decoding": ("Blocks", "decode", "decode_mix", "mix_blocks"),
-    "id3": ("Tags", "write_tags"),
+    "id3": ("ChapterMark", "Tags", "write_tags"),
     "limiter": ("limited", "limited_blocks"),
     "meters": (
         "LoudnessMeter",
@@ -58,6 +58,7 @@ __all__ = [
     "AUDIO_SUFFIXES",
     "MP3_BITRATES",
     "Blocks",
+    "ChapterMark",
     "LoudnessMeter",
     "Measurement",
     "Mp3Writer",

@@ -7,18 +7,27 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from pipeline.errors import ContentError
 
 _IMAGE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
 
 
+class ChapterMark(NamedTuple):
+    """One CHAP frame: a chapter's times in seconds, its title, and its link (WXXX)."""
+
+    start: float
+    end: float
+    title: str
+    url: str | None = None
+
+
 @dataclass(frozen=True)
 class Tags:
     """What a player shows for an MP3: ID3v2.4 frames written by ``write_tags``.
 
-    ``chapters`` are (start, end, title) in seconds, in order, as CHAP frames under one
-    ordered top-level CTOC.
+    ``chapters`` are in order, written as CHAP frames under one ordered top-level CTOC.
     """
 
     title: str
@@ -29,7 +38,7 @@ class Tags:
     comment: str = ""  # the episode summary
     language: str = "eng"  # ISO 639-2 code of the comment
     cover: Path | None = None  # JPEG or PNG
-    chapters: tuple[tuple[float, float, str], ...] = ()
+    chapters: tuple[ChapterMark, ...] = ()
     podcast: bool = True  # PCST flag and genre "Podcast"
 
     def fingerprint(self) -> str:
@@ -43,7 +52,7 @@ class Tags:
             "comment": self.comment,
             "language": self.language,
             "cover": hashlib.sha256(_image(self.cover)[0]).hexdigest() if self.cover else None,
-            "chapters": [[round(s, 3), round(e, 3), t] for s, e, t in self.chapters],
+            "chapters": [[round(s, 3), round(e, 3), t, u] for s, e, t, u in self.chapters],
             "podcast": self.podcast,
         }
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
@@ -90,6 +99,7 @@ def write_tags(path: Path, tags: Tags) -> None:
         TIT2,
         TPE1,
         TRCK,
+        WXXX,
         CTOCFlags,
         PictureType,
     )
@@ -123,7 +133,10 @@ def write_tags(path: Path, tags: Tags) -> None:
                 sub_frames=[TIT2(encoding=3, text=["Chapters"])],
             )
         )
-        for element_id, (start, end, title) in zip(ids, tags.chapters, strict=True):
+        for element_id, (start, end, title, url) in zip(ids, tags.chapters, strict=True):
+            frames: list[object] = [TIT2(encoding=3, text=[title])]
+            if url:
+                frames.append(WXXX(encoding=3, desc="", url=url))
             id3.add(
                 CHAP(
                     element_id=element_id,
@@ -131,7 +144,7 @@ def write_tags(path: Path, tags: Tags) -> None:
                     end_time=round(end * 1000),
                     start_offset=0xFFFFFFFF,
                     end_offset=0xFFFFFFFF,
-                    sub_frames=[TIT2(encoding=3, text=[title])],
+                    sub_frames=frames,
                 )
             )
     id3.save(str(path), v1=0, v2_version=4)

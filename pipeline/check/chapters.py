@@ -107,7 +107,7 @@ def _check_chapters_file(feed: Feed, label: str, path: Path, length: float | Non
             f"{path}: a chapter starts at {starts[-1]} s, after the audio ends ({length:.0f} s)",
             fix,
         )
-    if len(chapters) < 3:
+    if 1 < len(chapters) < 3:  # one chapter is the whole episode: no chapters to show
         feed.report(
             "chapters-count",
             label,

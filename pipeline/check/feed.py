@@ -87,8 +87,11 @@ class Feed:
     problems: list[Problem]
     podcast: bool = True  # itunes rules apply (podcast:medium is not newsletter)
     guids: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (guid, label)
+    skip: frozenset[str] = frozenset()  # rules reported elsewhere already
 
     def report(self, rule: str, item: str | None, what: str, fix: str) -> None:
+        if rule in self.skip:
+            return
         where = f"{self.name}, item “{item}”" if item is not None else f"{self.name}, channel"
         self.problems.append(Problem(RULES[rule][0], self.path, f"{where}: {what}; {fix} [{rule}]"))
 

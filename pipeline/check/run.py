@@ -55,17 +55,19 @@ def _check_namespaces(feed: Feed, declarations: list[tuple[str, str]]) -> None:
             )
 
 
-def check_feeds(out: Path, site: Site, state_dir: Path) -> list[Problem]:
+def check_feeds(
+    out: Path, site: Site, state_dir: Path, skip: frozenset[str] = frozenset()
+) -> list[Problem]:
     """Apply the feed rules to podcast.xml, shorts.xml and newsletter.xml in the output folder.
 
     Records each item's guid in ``<state_dir>/guids.json`` so that the next check can tell
-    when one changed.
+    when one changed. Rules in ``skip`` are not reported (the build reported them already).
     """
     out, state_path = Path(out), guids_path(Path(state_dir))
     problems: list[Problem] = []
     state = load_guids(state_path)
     for name in FEED_NAMES:
-        feed = Feed(name, out / name, out, site, problems)
+        feed = Feed(name, out / name, out, site, problems, skip=skip)
         if not feed.path.is_file():
             feed.report(
                 "feed-missing", None, f"{name} is not in {out}", "run `pipeline build` first"

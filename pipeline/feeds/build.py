@@ -12,7 +12,6 @@ from pipeline.feeds.descriptions import (
     DESCRIPTION_LIMIT,
     first_paragraph,
     html_description,
-    link_targets,
     plain_description,
     show_notes,
     summary,
@@ -49,6 +48,7 @@ from pipeline.formats.chapters import (
 )
 from pipeline.formats.text import clean_text
 from pipeline.formats.times import duration_seconds
+from pipeline.markup import link_targets
 from pipeline.model import Episode, Person, PublishedAudio, Show, Site
 
 FUNDING_LABEL_LIMIT = 128  # characters, podcast:funding
@@ -275,7 +275,7 @@ def podcast_feed(show: Show, artwork_url: str) -> FeedResult:
     )
     targets = link_targets(show)
     for episode, audio in published:
-        chapters = timed_chapters(episode)
+        chapters = timed_chapters(episode, f"{site.url}episodes/{episode.slug}/")
         lines = description_lines(chapters, audio.duration)
         text = summary(episode, targets) or ("" if lines else clean_text(episode.title))
         description, cut = html_description(text, lines)

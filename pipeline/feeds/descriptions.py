@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from pipeline import markup
 from pipeline.formats.text import clean_text
-from pipeline.model import Episode, Show
+from pipeline.model import Episode
 
 DESCRIPTION_LIMIT = 4000  # bytes, Apple's limit for channel and item descriptions
 
@@ -60,14 +60,6 @@ def html_description(text: str, lines: list[str], extra: str = "") -> tuple[str,
     if _size(paragraph) > room:
         paragraph = ""
     return paragraph + listing + extra, was_cut
-
-
-def link_targets(show: Show) -> dict[str, tuple[str, str]]:
-    """Where ``[[slug]]`` links point: every published episode and issue, by absolute URL."""
-    url = show.site.url
-    targets = {e.slug: (clean_text(e.title), f"{url}episodes/{e.slug}/") for e in show.episodes}
-    targets.update({i.slug: (clean_text(i.title), f"{url}issues/{i.slug}/") for i in show.issues})
-    return targets
 
 
 def show_notes(body: str, targets: Targets) -> str:

@@ -6,17 +6,16 @@ Folders, file names and paths are checked here; what a file's front matter says 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from pipeline import audio, frontmatter, markup
+from pipeline import audio, frontmatter
 from pipeline.errors import ContentError, Problems
+from pipeline.load.outline import check_length, parse_outline, with_images
 from pipeline.model import (
     SLUG,
     AudioFile,
-    Chapter,
     Episode,
     Issue,
     Person,
@@ -24,9 +23,9 @@ from pipeline.model import (
     Show,
     Site,
 )
-from pipeline.text import bad_character, clipped, describe_character, shown
+from pipeline.text import bad_character, describe_character, shown
 
-TIMESTAMP = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:\.(\d+))?\s+(.+)$")
+__all__ = ["load_episode", "load_show", "parse_outline", "probe_key"]
 
 EPISODE_KEYS = {
     "title", "date", "summary", "number", "season", "type", "explicit", "topics", "hosts",
@@ -117,7 +116,7 @@ def _load_episodes(
     waiting: list[Episode] = []
     for path in folders:
         try:
-            episode = load_episode(path, site, root, probed)
+            episode = load_episode(path, site, root, probed, problems)
         except ContentError as exc:
             problems.add(exc, slug=path.name)
             continue
@@ -144,9 +143,17 @@ def _load_episodes(
 
 
 def load_episode(
-    folder: Path, site: Site, root: Path, probed: Probed | None = None
+    folder: Path,
+    site: Site,
+    root: Path,
+    probed: Probed | None = None,
+    problems: Problems | None = None,
 ) -> Episode | None:
-    """Read one episode folder; None for a draft. Raises ContentError naming the file."""
+    """Read one episode folder; None for a draft. Raises ContentError naming the file.
+
+    What does not stop the episode from being published (a chapter image that is missing)
+    is a warning in ``problems``.
+    """
     slug = folder.name
     if bad_character(slug):
         raise ContentError(
@@ -190,6 +197,11 @@ def load_episode(
         "in the episode folder)",
     )
 
+    chapters = with_images(chapters, folder, outline, problems or Problems())
+    recording = _recording(folder, root, probed or {})
+    if recording is not None:
+        check_length(chapters, recording.duration, outline)
+
     hosts = meta.get("hosts", list(site.hosts))
     return Episode(
         slug=slug,
@@ -210,55 +222,8 @@ def load_episode(
         short=frontmatter.short_ranges(meta.get("short", []), outline),
         guid=frontmatter.optional_text(meta, "guid", outline) or None,
         cover=_cover(folder, root),
-        recording=_recording(folder, root, probed or {}),
+        recording=recording,
     )
-
-
-def parse_outline(body: str, path: Path | None) -> tuple[str, tuple[Chapter, ...]]:
-    """Split an outline into its intro and chapters: each ``## `` heading, with its notes.
-
-    A chapter is a top-level ATX ``## `` heading as Markdown reads it (one in a code block,
-    a quote or a list is not); its notes are the lines up to the next chapter heading.
-    """
-    where = path if path is not None else Path("outline.md")
-    lines = body.split("\n")
-    headings = markup.chapter_headings(body)
-
-    def text(start: int, end: int) -> str:
-        return "\n".join(lines[start:end]).strip()
-
-    intro = text(0, headings[0][0]) if headings else body.strip()
-    chapters: list[Chapter] = []
-    for i, (_, end_line, written) in enumerate(headings):
-        following = headings[i + 1][0] if i + 1 < len(headings) else len(lines)
-        notes = text(end_line, following)
-        if not written:
-            raise ContentError(
-                where,
-                "a chapter heading has no title; write one after the '## ' (or remove the line)",
-            )
-        heading = written
-        start: float | None = None
-        timed = TIMESTAMP.match(heading)
-        if timed:
-            hours, minutes, seconds, fraction, heading = timed.groups()
-            start = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
-            start += float(f"0.{fraction}") if fraction else 0.0
-            if int(seconds) >= 60 or (hours and int(minutes) >= 60):
-                raise ContentError(
-                    where,
-                    f"the chapter heading '## {clipped(written)}' has an invalid time; "
-                    "write it as MM:SS or H:MM:SS",
-                )
-        elif i == 0:
-            start = 0.0
-        chapters.append(Chapter(title=heading, start=start, notes=notes, timed=bool(timed)))
-    timed_starts = [c.start for c in chapters if c.start is not None]
-    if timed_starts != sorted(timed_starts):
-        raise ContentError(
-            where, "chapter timestamps are not in order; put the headings in time order"
-        )
-    return intro, tuple(chapters)
 
 
 def probe_key(path: Path, root: Path) -> str:
