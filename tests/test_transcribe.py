@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +16,6 @@ import jiwer
 import numpy as np
 import pytest
 
-import pipeline.transcribe as transcribe
 from pipeline.audio import decode, probe
 from pipeline.config import load_site
 from pipeline.errors import ConfigError, ContentError
@@ -32,11 +31,12 @@ from pipeline.model import (
     Transcript,
     Word,
 )
-from pipeline.transcribe import engines, read_transcript, transcribe_episode
+from pipeline.transcribe import engines, read_transcript, store, transcribe_episode
 from pipeline.transcribe import models as offline
 from pipeline.transcribe import windows as windowing
 from pipeline.transcribe.engines import RawSegment, RawWord, get_engine, speech_clips
 from pipeline.transcribe.filters import drop_hallucinations
+from pipeline.transcribe.settings import DECODING
 from tests.conftest import LIBRIVOX, SITE_TOML
 
 RATE = 16000
@@ -171,10 +171,66 @@ def test_a_reading_is_transcribed_once_with_word_timings(
     assert ep.transcript_path.stat().st_mtime_ns == before
     assert ep.transcript_path.read_text(encoding="utf-8") == written
 
-    # outline terms are hotwords, not part of the key: fixing a typo does not re-transcribe
-    renamed = replace(ep, topics=("Dashwood family", "Leisure"))
-    assert transcribe.hotwords(renamed) == "Ada, Dashwood family, Leisure"
+    # the outline is not given to the model: fixing a typo in a topic or a name, or adding
+    # a guest, does not transcribe again
+    renamed = replace(ep, topics=("Dashwood family", "Leisure"), hosts=(Person("Ada L."),))
     assert transcribe_episode(renamed, site()).transcribed is False
+    with_guest = replace(ep, guests=(Person("Ben", role="guest"),))
+    assert transcribe_episode(with_guest, site()).transcribed is False
+
+
+class _Listener:
+    """An engine that hears nothing, counting the windows it is given."""
+
+    name, model = "faster-whisper", "tiny.en"
+
+    def __init__(self) -> None:
+        self.windows = 0
+
+    def transcribe(self, audio: np.ndarray, *, language: str) -> Iterator[RawSegment]:
+        self.windows += 1
+        return iter(())
+
+
+def test_a_transcript_made_with_a_prompt_is_transcribed_once_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the previous version prompted the model with the names and topics, which can make it
+    # skip speech; its transcripts' settings lack initial_prompt, so they are not current
+    ep = episode(tmp_path / "ep-prompted", SHORT_READING)
+    assert ep.recording is not None
+    assert DECODING["initial_prompt"] is None
+    prompted = Transcript(
+        segments=(Segment("He was not an young man.", 0.3, 2.5, "Ada"),),
+        words=(),
+        engine="faster-whisper",
+        model="tiny.en",
+        language="en",
+        settings=tuple((k, v) for k, v in sorted(DECODING.items()) if k != "initial_prompt"),
+        recording_sha256=ep.recording.sha256,
+    )
+    wanted = store.key_for(ep.recording.sha256, "faster-whisper", "tiny.en", "en", DECODING)
+    assert store.cache_key(prompted) != wanted
+    store.write(ep.transcript_path, prompted)
+    listener = _Listener()
+    monkeypatch.setattr(engines, "get_engine", lambda *_args: listener)
+
+    result = transcribe_episode(ep, site())
+    assert result.transcribed and listener.windows == 1 and result.warnings == ()
+    assert dict(result.transcript.settings)["initial_prompt"] is None
+    assert store.cache_key(result.transcript) == wanted
+    assert read_transcript(ep.transcript_path) == result.transcript
+    # once: the new transcript is current
+    assert transcribe_episode(ep, site()).transcribed is False and listener.windows == 1
+
+    # a transcript a host corrected is kept, whatever settings made it
+    store.write(ep.transcript_path, prompted)
+    doc = json.loads(ep.transcript_path.read_text(encoding="utf-8"))
+    doc["segments"][0]["text"] = "He was not an ill-disposed young man."
+    ep.transcript_path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    kept = transcribe_episode(ep, site())
+    assert kept.transcribed is False and kept.transcript.edited and listener.windows == 1
+    assert kept.transcript.segments[0].text == "He was not an ill-disposed young man."
 
 
 @pytest.mark.slow

@@ -22,14 +22,12 @@ if TYPE_CHECKING:  # the engines, numpy and PyAV load only when there is audio t
 
 __all__ = [
     "TranscribeResult",
-    "hotwords",
     "read_transcript",
     "transcribe_episode",
     "transcribe_recording",
 ]
 
 Progress = Callable[[float, float], None]
-MAX_HOTWORDS = 50
 
 
 @dataclass(frozen=True)
@@ -100,7 +98,6 @@ def transcribe_episode(
         recording,
         engine,
         language=language,
-        hotwords=hotwords(episode),
         speaker=single_host,
         progress=progress,
     )
@@ -119,7 +116,6 @@ def transcribe_recording(
     engine: Engine,
     *,
     language: str,
-    hotwords: str | None = None,
     speaker: str | None = None,
     progress: Progress | None = None,
 ) -> Transcript:
@@ -138,7 +134,7 @@ def transcribe_recording(
     words: list[Word] = []
     for window in iter_windows(recording):
         heard: list[RawSegment] = []
-        for s in engine.transcribe(window.mix, language=language, hotwords=hotwords):
+        for s in engine.transcribe(window.mix, language=language):
             heard.append(s)
             if progress:
                 progress(min(window.start + s.end, total), total)
@@ -176,20 +172,6 @@ def transcribe_recording(
         settings=tuple(sorted(DECODING.items())),
         recording_sha256=recording.sha256,
     )
-
-
-def hotwords(episode: Episode) -> str | None:
-    """Names and terms the model should expect: hosts, guests and topics.
-
-    Chapter titles are left out: with tiny.en, passing the example show's headings as well
-    made the model skip 20 s of speech in one episode (names and topics did no harm).
-    """
-    terms: list[str] = []
-    for term in (*(p.name for p in episode.people), *episode.topics):
-        term = " ".join(term.split())
-        if term and term not in terms:
-            terms.append(term)
-    return ", ".join(terms[:MAX_HOTWORDS]) or None
 
 
 def _t(seconds: float) -> float:

@@ -50,9 +50,7 @@ class Engine(Protocol):
     name: str
     model: str
 
-    def transcribe(
-        self, audio: np.ndarray, *, language: str, hotwords: str | None
-    ) -> Iterator[RawSegment]: ...
+    def transcribe(self, audio: np.ndarray, *, language: str) -> Iterator[RawSegment]: ...
 
 
 def default_threads() -> int:
@@ -110,13 +108,9 @@ class FasterWhisperEngine:
             ) from exc
         self.multilingual = bool(self._model.model.is_multilingual)
 
-    def transcribe(
-        self, audio: np.ndarray, *, language: str, hotwords: str | None
-    ) -> Iterator[RawSegment]:
+    def transcribe(self, audio: np.ndarray, *, language: str) -> Iterator[RawSegment]:
         _check_language(self, language)
-        segments, _info = self._model.transcribe(
-            audio, language=language, hotwords=hotwords or None, **DECODING
-        )
+        segments, _info = self._model.transcribe(audio, language=language, **DECODING)
         for s in segments:
             words = tuple(
                 RawWord(w.word, float(w.start), float(w.end), float(w.probability))
@@ -166,9 +160,7 @@ class OpenAIWhisperEngine:
                 self.multilingual, num_languages=self._model.num_languages
             )
 
-    def transcribe(
-        self, audio: np.ndarray, *, language: str, hotwords: str | None
-    ) -> Iterator[RawSegment]:
+    def transcribe(self, audio: np.ndarray, *, language: str) -> Iterator[RawSegment]:
         import whisper
 
         _check_language(self, language)
@@ -178,6 +170,7 @@ class OpenAIWhisperEngine:
         options: dict[str, Any] = {
             "beam_size": DECODING["beam_size"],
             "condition_on_previous_text": DECODING["condition_on_previous_text"],
+            "initial_prompt": DECODING["initial_prompt"],
             "word_timestamps": DECODING["word_timestamps"],
         }
         result = whisper.transcribe(
@@ -186,8 +179,6 @@ class OpenAIWhisperEngine:
             language=language,
             fp16=self.fp16,
             clip_timestamps=clips,
-            initial_prompt=hotwords or None,
-            carry_initial_prompt=bool(hotwords),  # like faster-whisper's hotwords: every window
             verbose=None,
             **options,
         )

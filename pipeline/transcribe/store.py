@@ -39,7 +39,7 @@ MAX_BYTES = 64 * 1024 * 1024  # a two-hour episode's transcript.json is about 3 
 
 
 def cache_key(t: Transcript) -> tuple[str, str, str, str, str]:
-    """What decides whether a transcript is current: hotwords are deliberately not in it."""
+    """Whether a transcript is current: same recording, engine, model, language and settings."""
     return (t.recording_sha256, t.engine, t.model, t.language, _canonical(dict(t.settings)))
 
 
