@@ -37,6 +37,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/build.py
 	$(BIN)/python bench/transcribe.py
+	$(BIN)/python bench/chapters.py
 	$(BIN)/python bench/decoding.py
 	$(BIN)/python bench/master.py
 	$(BIN)/python bench/feeds.py

@@ -79,7 +79,10 @@ def build(root: Path, out: Path | None = None, reporter: Reporter | None = None)
         ahead = Premastering(show, state.master_dir(state_dir))  # uses the idle core
         try:
             show, transcribed = transcribe_all(show, problems, reporter)
-            show = chapters.place_chapters(show, problems)
+            placed = state.placements_path(state_dir)
+            placements = chapters.Placements(snapshot.load_placements(placed, root))
+            show = chapters.place_chapters(show, problems, placements)
+            snapshot.save_placements(placed, placements.now, root)
             show = link.link(show, problems)
             show = master_all(show, state_dir, problems, reporter, ahead)
         finally:

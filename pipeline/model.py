@@ -241,6 +241,16 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class ChapterPlacement:
+    """Where the chapters stage placed an episode's untimed headings, kept for the next build:
+    aligning a long transcript takes seconds, and its result only changes with its inputs."""
+
+    starts: tuple[float | None, ...]  # per chapter as written
+    guessed: tuple[bool, ...]
+    warnings: tuple[str, ...]  # what placing them said, said again when the result is reused
+
+
+@dataclass(frozen=True)
 class Episode:
     """One folder of ``episodes/``: the outline's front matter and body, and its audio."""
 

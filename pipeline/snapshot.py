@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from pipeline.files import write_atomic
-from pipeline.model import AudioFile, Episode, Issue
+from pipeline.model import AudioFile, ChapterPlacement, Episode, Issue
 
 FORMAT = 1  # bump when the meaning of a field changes; a change of fields is detected below
 SIZE_LIMIT = 256 * 1024 * 1024  # bytes: a snapshot holds a transcript, so it can be large
@@ -92,10 +92,30 @@ def load(path: Path, root: Path) -> Episode | Issue:
 
 def save_probes(path: Path, probed: dict[str, AudioFile], root: Path) -> None:
     """Keep what was learnt of each recording (``load.probe_key`` to AudioFile)."""
+    save_table(path, "probes", AudioFile, probed, root)
+
+
+def load_probes(path: Path, root: Path) -> dict[str, AudioFile]:
+    """What earlier builds learnt of recordings; empty when there is nothing usable."""
+    return load_table(path, "probes", AudioFile, root)
+
+
+def save_placements(path: Path, placed: dict[str, ChapterPlacement], root: Path) -> None:
+    """Keep where the untimed chapters of each episode went, by what they were placed on."""
+    save_table(path, "placements", ChapterPlacement, placed, root)
+
+
+def load_placements(path: Path, root: Path) -> dict[str, ChapterPlacement]:
+    """Where earlier builds placed chapters; empty when there is nothing usable."""
+    return load_table(path, "placements", ChapterPlacement, root)
+
+
+def save_table(path: Path, name: str, cls: type, table: dict[str, Any], root: Path) -> None:
+    """A table of model objects by key as versioned JSON; unchanged files are not rewritten."""
     doc = {
         "format": FORMAT,
-        "model": fingerprint(AudioFile),
-        "probes": {key: _encode(f, Path(root).resolve()) for key, f in sorted(probed.items())},
+        "model": fingerprint(cls),
+        name: {key: _encode(value, Path(root).resolve()) for key, value in sorted(table.items())},
     }
     data = (json.dumps(doc, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n").encode()
     try:
@@ -106,19 +126,16 @@ def save_probes(path: Path, probed: dict[str, AudioFile], root: Path) -> None:
     write_atomic(path, data)
 
 
-def load_probes(path: Path, root: Path) -> dict[str, AudioFile]:
-    """What earlier builds learnt of recordings; empty when there is nothing usable."""
+def load_table(path: Path, name: str, cls: type, root: Path) -> dict[str, Any]:
+    """The table ``save_table`` wrote; empty when there is nothing usable (it is all redone)."""
     try:
         doc = json.loads(path.read_bytes().decode("utf-8"), parse_constant=_no_constant)
-        if (doc.get("format"), doc.get("model")) != (FORMAT, fingerprint(AudioFile)):
+        if (doc.get("format"), doc.get("model")) != (FORMAT, fingerprint(cls)):
             return {}
-        probes = doc["probes"]
         resolved = Path(root).resolve()
-        return {
-            str(key): _decode(AudioFile, value, resolved, "probe") for key, value in probes.items()
-        }
+        return {str(key): _decode(cls, value, resolved, name) for key, value in doc[name].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-        return {}  # SnapshotError is a ValueError: probing again is always safe
+        return {}  # SnapshotError is a ValueError: doing the work again is always safe
 
 
 # --- encoding ------------------------------------------------------------------------------

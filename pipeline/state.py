@@ -57,6 +57,11 @@ def probes_path(state: Path) -> Path:
     return state / "probes.json"
 
 
+def placements_path(state: Path) -> Path:
+    """Where the untimed chapters of each episode were placed, so a rebuild need not align."""
+    return state / "chapters.json"
+
+
 def guids_path(state: Path) -> Path:
     """Every feed item's guid as ``pipeline check`` last saw it."""
     return state / "guids.json"

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from mutagen.id3 import ID3
 
 from pipeline.audio import probe
-from pipeline.chapters import place_episode_chapters
+from pipeline.chapters import align, place_episode_chapters
 from pipeline.chapters.terms import Terms, near_names, words
 from pipeline.cli import cli
 from pipeline.errors import Problems
@@ -129,6 +129,27 @@ def test_the_outline_is_aligned_in_order_not_one_heading_at_a_time():
         spoken,
     )
     assert starts[1:] == [pytest.approx(11.7), pytest.approx(19.7), pytest.approx(28.7)]
+
+
+def test_a_passing_mention_of_a_later_subject_does_not_pull_its_chapter():
+    spoken = said(
+        (0.0, "Welcome back, friends."),
+        (3.0, "Fenders first: long fenders keep you dry."),
+        (8.0, "Hold that thought, because front lights, rear lights and batteries are coming up."),
+        (14.0, "Cheap fenders rattle."),
+        (17.0, "Lights at night: charge them."),
+        (21.0, "Keep a spare one in your bag."),
+    )
+    starts, _ = placed(
+        [
+            Chapter("Welcome", 0.0),
+            Chapter("Fenders", None, "long fenders, rattle"),
+            Chapter("Lights", None, "front and rear lights, batteries"),
+        ],
+        spoken,
+    )
+    assert 2.5 <= starts[1] <= 3.0
+    assert 16.5 <= starts[2] <= 17.0  # where the lights are talked about, not mentioned
 
 
 def test_a_chapter_starts_where_a_sentence_starts_not_at_a_pause_inside_one():
@@ -397,3 +418,21 @@ def test_pipeline_chapters_names_an_unknown_episode(chaptered):
     assert result.stderr == (
         "error: no published episode named 2026-09-04-nope; choose from: 2026-09-03-rain\n"
     )
+
+
+def test_a_rebuild_reuses_the_places_until_the_outline_changes(chaptered, monkeypatch):
+    assert run_cli("build", "-q", "--root", str(chaptered)).exit_code == 0
+    chapters_json = chaptered / "feeds/episodes/2026-09-03-rain/chapters.json"
+    first = chapters_json.read_bytes()
+
+    def no_aligning(*args, **kwargs):
+        raise AssertionError("aligned again")
+
+    monkeypatch.setattr(align, "starts", no_aligning)
+    assert run_cli("build", "-q", "--root", str(chaptered)).exit_code == 0
+    assert chapters_json.read_bytes() == first
+
+    outline = chaptered / "episodes/2026-09-03-rain/outline.md"
+    outline.write_text(outline.read_text().replace("Charge the lights.", "Charge them."))
+    with pytest.raises(AssertionError, match="aligned again"):
+        run_cli("build", "-q", "--root", str(chaptered))

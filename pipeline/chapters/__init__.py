@@ -6,9 +6,11 @@ notes, is aligned in order to the transcript's words, between the headings the h
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from pipeline import markup
 from pipeline.chapters import align
@@ -17,7 +19,15 @@ from pipeline.chapters.terms import Terms, names, near_names, words
 from pipeline.errors import Problems
 from pipeline.formats.times import clock
 from pipeline.markup import Targets
-from pipeline.model import Chapter, Episode, Segment, Show, Transcript, Word
+from pipeline.model import (
+    Chapter,
+    ChapterPlacement,
+    Episode,
+    Segment,
+    Show,
+    Transcript,
+    Word,
+)
 
 MIN_CHAPTERS = 3  # Apple and Spotify show chapters from three on
 MAX_TITLE = 40  # characters Spotify shows of a chapter title
@@ -25,10 +35,25 @@ MIN_SECONDS = 30.0  # Spotify ignores shorter chapters
 LEAD = 0.3  # a start is this much before the first word (at most half the pause)
 _URL = re.compile(r"\b(?:https?://|www\.)\S+")
 
-__all__ = ["final_chapters", "first_words", "place_chapters", "place_episode_chapters"]
+__all__ = [
+    "Placements",
+    "final_chapters",
+    "first_words",
+    "place_chapters",
+    "place_episode_chapters",
+]
 
 
-def place_chapters(show: Show, problems: Problems) -> Show:
+@dataclass
+class Placements:
+    """Where untimed chapters were placed, by a key of everything placing them depends on:
+    ``earlier`` as the last build left them, ``now`` those this build used (to keep)."""
+
+    earlier: Mapping[str, ChapterPlacement] = field(default_factory=dict)
+    now: dict[str, ChapterPlacement] = field(default_factory=dict)
+
+
+def place_chapters(show: Show, problems: Problems, placements: Placements | None = None) -> Show:
     """Make every episode's chapter list final: placed, starting at 0, in order.
 
     This is the one place that decides the chapters: pages, feeds, chapter files and ID3
@@ -36,10 +61,12 @@ def place_chapters(show: Show, problems: Problems) -> Show:
     """
     targets = markup.link_targets(show)
     language = show.site.transcription_language
+    placements = placements if placements is not None else Placements()
     return replace(
         show,
         episodes=tuple(
-            place_episode_chapters(e, problems, language, targets) for e in show.episodes
+            place_episode_chapters(e, problems, language, targets, placements)
+            for e in show.episodes
         ),
     )
 
@@ -49,6 +76,7 @@ def place_episode_chapters(
     problems: Problems | None = None,
     language: str = "en",
     targets: Targets | None = None,
+    placements: Placements | None = None,
 ) -> Episode:
     """The episode with its final chapters (see ``final_chapters``); warnings in problems."""
     problems = problems if problems is not None else Problems()
@@ -68,10 +96,43 @@ def place_episode_chapters(
             slug=episode.slug,
         )
     elif untimed and episode.transcript is not None:
-        chapters = _placed(chapters, episode, Terms(language), problems)
+        placements = placements if placements is not None else Placements()
+        key = placement_key(chapters, episode, language)
+        placement = placements.earlier.get(key) or placements.now.get(key)
+        if placement is None:
+            said = Problems()
+            placed = _placed(chapters, episode, Terms(language), said)
+            placement = ChapterPlacement(
+                starts=tuple(c.start for c in placed),
+                guessed=tuple(c.guessed for c in placed),
+                warnings=tuple(p.message for p in said.items),
+            )
+        placements.now[key] = placement
+        chapters = [
+            replace(c, start=start, guessed=guessed)
+            for c, start, guessed in zip(chapters, placement.starts, placement.guessed, strict=True)
+        ]
+        for message in placement.warnings:
+            problems.warning(episode.outline_path, message, slug=episode.slug)
     final = final_chapters(chapters)
     _platform_rules(final, episode, problems)
     return replace(episode, chapters=final)
+
+
+def placement_key(chapters: Sequence[Chapter], episode: Episode, language: str) -> str:
+    """A hash of everything the untimed chapters' places depend on: the aligner's version,
+    the language, the headings with their notes and times, the words and their times."""
+    transcript = episode.transcript
+    assert transcript is not None
+    spoken = transcript.words or transcript.segments
+    document = [
+        align.VERSION,
+        language,
+        [(c.title, c.notes, c.start, c.timed) for c in chapters],
+        episode.recording.duration if episode.recording else None,
+        [(w.text, w.start, w.end, w.speaker) for w in spoken],
+    ]
+    return hashlib.sha256(json.dumps(document, ensure_ascii=False).encode()).hexdigest()
 
 
 def final_chapters(chapters: Sequence[Chapter]) -> tuple[Chapter, ...]:
@@ -119,6 +180,15 @@ def units(transcript: Transcript, terms: Terms, aliases: dict[str, str]) -> list
             runs.append([word])
         else:
             runs[-1].append(word)
+    # A sentence that points elsewhere ("more on locks later") marks each of its units.
+    sentences = [0] if runs else []  # per run, the index of its sentence
+    for previous in runs[:-1]:
+        sentences.append(sentences[-1] + align.ends_sentence(previous[-1].text))
+    said: dict[int, list[str]] = {}
+    for run, sentence in zip(runs, sentences, strict=True):
+        said.setdefault(sentence, []).extend(w.text.strip() for w in run)
+    aside = {k: terms.english and align.points_elsewhere(v) for k, v in said.items()}
+    first = [i == 0 or sentences[i] != sentences[i - 1] for i in range(len(runs))]
     found = []
     for i, run in enumerate(runs):
         before = runs[i - 1][-1] if i else None
@@ -139,7 +209,8 @@ def units(transcript: Transcript, terms: Terms, aliases: dict[str, str]) -> list
                 ),
                 pause=max(0.0, pause),
                 opens=opens,
-                cue=terms.english and align.opens_with_cue(text.split()),
+                cue=first[i] and terms.english and align.opens_with_cue(said[sentences[i]]),
+                aside=aside[sentences[i]],
             )
         )
     return found
@@ -154,6 +225,8 @@ def _placed(
     spoken_words = [w for u in episode.transcript.words for w in words(u.text)]
     aliases = near_names(spoken_words, names(outline_text))
     every = units(episode.transcript, terms, aliases)
+    outline_terms = {t for c in chapters for t in terms.of(f"{c.title} {_plain(c)}")}
+    every = align.with_compounds(every, outline_terms)
     weights = align.spoken_weights(every)
     end = episode.recording.duration if episode.recording else (every[-1].end if every else 0.0)
     anchors = [i for i, c in enumerate(chapters) if c.start is not None]  # the first is one
