@@ -364,6 +364,13 @@ def test_every_chapter_output_agrees_and_reads_back(chaptered):
     assert doc["chapters"][1]["url"] == "https://rain.example.org/fenders"
     assert doc["chapters"][1]["img"] == base + "chapters/fenders.png"
     assert (out / "episodes/2026-09-03-rain/chapters/fenders.png").read_bytes() == PNG
+    # The fields and types of the Podcasting 2.0 JSON chapters spec, and nothing else.
+    spec = {"startTime": (int, float), "title": str, "img": str, "url": str, "toc": bool,
+            "endTime": (int, float), "location": dict}  # fmt: skip
+    for chapter in doc["chapters"]:
+        assert set(chapter) <= set(spec) and {"startTime", "title"} <= set(chapter)
+        assert all(isinstance(value, spec[key]) for key, value in chapter.items())
+        assert all(chapter[k].startswith("https://") for k in ("img", "url") if k in chapter)
     assert set(doc["chapters"][1]) == {"startTime", "title", "url", "img"}
 
     podcast = (out / "podcast.xml").read_bytes()
@@ -436,3 +443,12 @@ def test_a_rebuild_reuses_the_places_until_the_outline_changes(chaptered, monkey
     outline.write_text(outline.read_text().replace("Charge the lights.", "Charge them."))
     with pytest.raises(AssertionError, match="aligned again"):
         run_cli("build", "-q", "--root", str(chaptered))
+
+
+def test_pipeline_check_names_chapter_art_that_is_not_published(chaptered):
+    assert run_cli("build", "-q", "--root", str(chaptered)).exit_code == 0
+    (chaptered / "feeds/episodes/2026-09-03-rain/chapters/fenders.png").unlink()
+    result = run_cli("check", "--root", str(chaptered))
+    assert result.exit_code == 1
+    art = "https://rain.example.org/episodes/2026-09-03-rain/chapters/fenders.png"
+    assert f"the chapter art {art} is not in the output" in result.stderr

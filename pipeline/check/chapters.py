@@ -93,6 +93,22 @@ def _check_chapters_file(feed: Feed, label: str, path: Path, length: float | Non
             fix,
         )
         return
+    for chapter in chapters:
+        for key in ("img", "url"):
+            value = chapter.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, str) or not absolute_url(value):
+                feed.report(
+                    "chapters-file", label, f"{path}: a chapter's {key} {value!r} is no URL", fix
+                )
+            elif key == "img" and (art := feed.local(value)) is not None and not art.is_file():
+                feed.report(
+                    "chapters-file",
+                    label,
+                    f"{path}: the chapter art {value} is not in the output",
+                    "run `pipeline build` so the chapter images are published",
+                )
     starts = [float(c["startTime"]) for c in chapters]
     if starts[0] != 0:
         feed.report(
