@@ -452,3 +452,44 @@ def test_pipeline_check_names_chapter_art_that_is_not_published(chaptered):
     assert result.exit_code == 1
     art = "https://rain.example.org/episodes/2026-09-03-rain/chapters/fenders.png"
     assert f"the chapter art {art} is not in the output" in result.stderr
+
+
+SECTIONS = (
+    ("en-us", "Hello and welcome to the show. Today we talk about the rain and riding to work."),
+    ("en-gb", "Now, fenders. Long fenders with a mud flap keep your back and your shoes dry."),
+    (
+        "en-us",
+        "Anyway, lights. A bright front light and a blinking rear light, charged every night.",
+    ),
+)
+
+
+@pytest.mark.slow
+def test_whisper_heard_chapters_start_where_the_talk_turns(show, speak):
+    """Two voices, real Whisper: each untimed heading starts within a second of its talk."""
+    import wave
+
+    folder = show / "episodes" / "2026-09-03-rain"
+    write_outline(
+        folder,
+        "title: Rain\ndate: 2026-09-03\n",
+        "## Welcome\n\nRain, riding to work.\n\n## Fenders\n\nMud flap.\n\n"
+        "## Lights\n\nFront and rear light.\n",
+    )
+    frames, starts = b"", []
+    for voice, text in SECTIONS:
+        with wave.open(str(speak(text, voice=voice))) as clip:
+            starts.append(len(frames) / 2 / 16000)
+            frames += clip.readframes(clip.getnframes()) + b"\0\0" * 16000  # a second's pause
+    with wave.open(str(folder / "recording.wav"), "wb") as out:
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(16000)
+        out.writeframes(frames)
+    assert run_cli("build", "-q", "--root", str(show)).exit_code == 0
+    doc = json.loads((show / "feeds/episodes/2026-09-03-rain/chapters.json").read_text())
+    placed = [c["startTime"] for c in doc["chapters"]]
+    # Each start lies in the second of silence before its section's clip (or in the little
+    # silence espeak opens a clip with), not in the talk before it or after it.
+    assert placed[0] == 0
+    assert all(
+        start - 1.0 < p <= start + 0.3 for p, start in zip(placed[1:], starts[1:], strict=True)
+    )
