@@ -109,9 +109,8 @@ def to_html(
     tokens = _md.parse(resolve_wiki_links(text, targets or {}))
     if images is not None:
         for token in tokens:
-            token.children = [_published_image(c, images) for c in token.children or ()] or (
-                token.children
-            )
+            if token.children:
+                token.children = [_published_image(c, images) for c in token.children]
     html = _md.renderer.render(tokens, _md.options, {})
     return nh3.clean(
         html,

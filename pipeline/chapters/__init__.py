@@ -224,9 +224,9 @@ def _placed(
     outline_text = " ".join(f"{c.title}\n{c.notes}" for c in chapters)
     spoken_words = [w for u in episode.transcript.words for w in words(u.text)]
     aliases = near_names(spoken_words, names(outline_text))
-    every = units(episode.transcript, terms, aliases)
-    outline_terms = {t for c in chapters for t in terms.of(f"{c.title} {_plain(c)}")}
-    every = align.with_compounds(every, outline_terms)
+    outlines = [Outline(tuple(terms.of(c.title)), tuple(terms.of(_plain(c)))) for c in chapters]
+    outline_terms = {t for o in outlines for t in (*o.title, *o.notes)}
+    every = align.with_compounds(units(episode.transcript, terms, aliases), outline_terms)
     weights = align.spoken_weights(every)
     end = episode.recording.duration if episode.recording else (every[-1].end if every else 0.0)
     anchors = [i for i, c in enumerate(chapters) if c.start is not None]  # the first is one
@@ -238,15 +238,14 @@ def _placed(
         high = chapters[b].start if b < len(chapters) else end
         assert high is not None
         here = [u for u in every if low <= u.start < high]
-        group = chapters[a:b]
-        outlines = [Outline(tuple(terms.of(c.title)), tuple(terms.of(_plain(c)))) for c in group]
-        chosen = [0] + [j for j in range(1, len(group)) if align.evidence(here, outlines[j])]
-        found = align.starts(here, [outlines[j] for j in chosen], weights) if here else None
+        group, written = chapters[a:b], outlines[a:b]
+        chosen = [0] + [j for j in range(1, len(group)) if align.evidence(here, written[j])]
+        found = align.starts(here, [written[j] for j in chosen], weights) if here else None
         if found is None:
             chosen, found = [0], [0]
         starts: dict[int, float] = {0: low}
         for j, u in zip(chosen[1:], found[1:], strict=True):
-            starts[j] = round(here[u].start - min(LEAD, here[u].pause / 2), 2)
+            starts[j] = round(_start_at(here[u]), 2)
         between = _between(group, starts, here, high)
         for j, chapter in enumerate(group):
             if j in between:
@@ -276,15 +275,17 @@ def _between(
         for k, index in enumerate(range(first, last + 1)):
             target = low + (upper - low) * (k + 1) / (count + 1)
             floor = guesses.get(index - 1, low)
-            near = [
-                u.start - min(LEAD, u.pause / 2)
-                for u in here
-                if u.opens and floor < u.start - min(LEAD, u.pause / 2) < upper
-            ]
+            near = [t for u in here if u.opens and floor < (t := _start_at(u)) < upper]
             at = min(near, key=lambda t: abs(t - target)) if near else target
             guesses[index] = round(max(at, floor + 0.01), 2)
         j += count
     return guesses
+
+
+def _start_at(unit: Unit) -> float:
+    """Where a chapter starting at this unit starts: a little before its first word, in the
+    pause before it."""
+    return unit.start - min(LEAD, unit.pause / 2)
 
 
 def _guessed(
