@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from mutagen.id3 import ID3
 
 from pipeline.audio import probe
-from pipeline.chapters import align, place_episode_chapters
+from pipeline.chapters import align, phrases, place_episode_chapters
 from pipeline.chapters.terms import Terms, near_names, words
 from pipeline.cli import cli
 from pipeline.errors import Problems
@@ -150,6 +150,58 @@ def test_a_passing_mention_of_a_later_subject_does_not_pull_its_chapter():
     )
     assert 2.5 <= starts[1] <= 3.0
     assert 16.5 <= starts[2] <= 17.0  # where the lights are talked about, not mentioned
+
+
+def test_what_a_pointing_phrase_names_is_not_what_is_talked_about():
+    sentence = "Like the fenders, more on that in a minute, racks outside the shop are full."
+    said_words = sentence.split()
+    marked = [w for w, named in zip(said_words, phrases.pointing(said_words), strict=True) if named]
+    assert marked == ["Like", "the", "fenders,", "more", "on", "that", "in", "a", "minute,"]
+    back = "Going back to the lights for a second, I forgot one thing about them today."
+    assert sum(phrases.pointing(back.split())) == 3 + phrases.POINTER_WORDS
+    # Speech recognition runs sentences together: the racks are still talked about there.
+    spoken = said(
+        (0.0, "Welcome back."),
+        (3.0, "Soaked socks and wet knees, every single winter."),
+        (8.0, "A bit like the fenders, more on that in a minute, the racks at the station"),
+        (12.0, "are always full, and covered racks are rare."),
+        (16.0, "Now fenders: long fenders with flaps."),
+    )
+    starts, _ = placed(
+        [
+            Chapter("Welcome", 0.0),
+            Chapter("Rain", None, "soaked socks, wet knees"),
+            Chapter("Parking", None, "racks at the station"),
+            Chapter("Fenders", None, "long fenders, flaps"),
+        ],
+        spoken,
+    )
+    assert starts[2:] == [pytest.approx(7.7), pytest.approx(15.7)]
+
+
+def test_a_word_common_in_everyday_talk_counts_for_less_than_a_rare_one(monkeypatch):
+    english = Terms("en")
+    english.of("the way home, offline maps")
+    everyday = english.everyday()
+    assert everyday[english.term("way")] > everyday[english.term("offline")] + 1.5
+    spoken = said(
+        (0.0, "Welcome back."),
+        (3.0, "Ring your bell early when walkers share the path."),
+        (8.0, "Thank everyone who steps aside, it goes a long way."),
+        (12.0, "Most people are kind about it, honestly."),
+        (16.0, "Download offline maps before a trip."),
+        (20.0, "A route app keeps you off the main road."),
+    )
+    chapters = [
+        Chapter("Welcome", 0.0),
+        Chapter("Sharing with walkers", None, "share the path, bell"),
+        Chapter("Offline maps", None, "a quiet way round, route app, main roads"),
+    ]
+    starts, _ = placed(chapters, spoken)
+    assert starts[2] == pytest.approx(15.7)
+    monkeypatch.setattr(align, "COMMON_RANGE", (1.0, 1.0))  # every word as rare as any other
+    starts, _ = placed(chapters, spoken)
+    assert starts[2] != pytest.approx(15.7)
 
 
 def test_a_chapter_starts_where_a_sentence_starts_not_at_a_pause_inside_one():

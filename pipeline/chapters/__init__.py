@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from pipeline import markup
-from pipeline.chapters import align
+from pipeline.chapters import align, phrases
 from pipeline.chapters.align import Outline, Unit
 from pipeline.chapters.terms import Terms, names, near_names, words
 from pipeline.errors import Problems
@@ -174,46 +174,53 @@ def units(transcript: Transcript, terms: Terms, aliases: dict[str, str]) -> list
         if (
             last is None
             or word.start - last.end >= align.UNIT_PAUSE
-            or align.ends_sentence(last.text)
+            or phrases.ends_sentence(last.text)
             or word.speaker != last.speaker
         ):
             runs.append([word])
         else:
             runs[-1].append(word)
-    # A sentence that points elsewhere ("more on locks later") marks each of its units.
+    # The words that point elsewhere ("more on locks later"), per sentence and per run.
     sentences = [0] if runs else []  # per run, the index of its sentence
     for previous in runs[:-1]:
-        sentences.append(sentences[-1] + align.ends_sentence(previous[-1].text))
+        sentences.append(sentences[-1] + phrases.ends_sentence(previous[-1].text))
     said: dict[int, list[str]] = {}
     for run, sentence in zip(runs, sentences, strict=True):
         said.setdefault(sentence, []).extend(w.text.strip() for w in run)
-    aside = {k: terms.english and align.points_elsewhere(v) for k, v in said.items()}
+    pointed = {
+        k: phrases.pointing(v) if terms.english else [False] * len(v) for k, v in said.items()
+    }
+    taken: dict[int, int] = {}  # per sentence, how many of its words the runs so far hold
     first = [i == 0 or sentences[i] != sentences[i - 1] for i in range(len(runs))]
     found = []
     for i, run in enumerate(runs):
         before = runs[i - 1][-1] if i else None
-        text = " ".join(w.text.strip() for w in run)
         pause = run[0].start - before.end if before else run[0].start
         opens = (
             before is None
             or before.speaker != run[0].speaker
             or pause >= align.OPEN_PAUSE
-            or align.ends_sentence(before.text)
+            or phrases.ends_sentence(before.text)
         )
+        at = taken.get(sentences[i], 0)
+        taken[sentences[i]] = at + len(run)
+        marks = pointed[sentences[i]][at : at + len(run)]
+        about = " ".join(w.text for w, named in zip(run, marks, strict=True) if not named)
         found.append(
             Unit(
                 start=run[0].start,
                 end=run[-1].end,
-                terms=tuple(
-                    t for w in words(text) if (t := terms.term(aliases.get(w, w))) is not None
-                ),
+                terms=tuple(_terms(about, terms, aliases)),
                 pause=max(0.0, pause),
                 opens=opens,
-                cue=first[i] and terms.english and align.opens_with_cue(said[sentences[i]]),
-                aside=aside[sentences[i]],
+                cue=first[i] and terms.english and phrases.opens_with_cue(said[sentences[i]]),
             )
         )
     return found
+
+
+def _terms(text: str, terms: Terms, aliases: dict[str, str]) -> list[str]:
+    return [t for w in words(text) if (t := terms.term(aliases.get(w, w))) is not None]
 
 
 def _placed(
@@ -227,7 +234,7 @@ def _placed(
     outlines = [Outline(tuple(terms.of(c.title)), tuple(terms.of(_plain(c)))) for c in chapters]
     outline_terms = {t for o in outlines for t in (*o.title, *o.notes)}
     every = align.with_compounds(units(episode.transcript, terms, aliases), outline_terms)
-    weights = align.spoken_weights(every)
+    weights = align.rarer(align.spoken_weights(every), terms.everyday())
     end = episode.recording.duration if episode.recording else (every[-1].end if every else 0.0)
     anchors = [i for i, c in enumerate(chapters) if c.start is not None]  # the first is one
     placed = list(chapters)

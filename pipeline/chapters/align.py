@@ -16,45 +16,29 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-VERSION = 1  # of the aligner: part of the key under which its results are kept
+VERSION = 2  # of the aligner: part of the key under which its results are kept
 UNIT_PAUSE = 0.25  # seconds of silence that end a unit
 OPEN_PAUSE = 0.6  # a pause this long is a place a chapter may start, sentence end or not
 COMPOUND_PART = 4  # the shortest outline term found at the end of a compound
 TITLE_WEIGHT = 2.0  # a title term counts twice a notes term
 SMOOTHING = 0.2  # added to every term's count in a chapter's outline
-PAUSE_BONUS = 2.0  # per second of pause (up to two) before a chapter start
+PAUSE_BONUS = 4.0  # per second of pause (up to two) before a chapter start
 CUE_BONUS = 3.0  # a start that opens with a turn of subject ("moving on", "next")
 TITLE_BONUS = 1.0  # per title term said in the first seconds of a chapter
 TITLE_SECONDS = 12.0
 SOON_BONUS = 0.3  # times the chapter's fit to the units soon after its start
 SOON_SECONDS = 8.0  # how fast that weight decays after the start
-SPREAD_SECONDS = 6.0  # how far a unit's fit is shared with its neighbours
-REFINE_SECONDS = 8.0  # how far a start may move when placed on the units' own fit
+SPREAD_SECONDS = 4.0  # how far a unit's fit is shared with its neighbours
+REFINE_SECONDS = 12.0  # how far a start may move when placed on the units' own fit
 ROUNDS = 3  # divisions after the first, each with the words the chapters were found to use
 SPOKEN_WEIGHT = 0.1  # how much those words count beside the outline's
 SHIFT_BONUS = 1.0  # per standard deviation the talk's words change more at a start than usual
 SHIFT_SECONDS = 40.0  # the stretch of talk before and after a start that is compared
-ASIDE_WEIGHT = 0.2  # what a unit that points elsewhere says about where it is
-SENTENCE_END = (".", "?", "!", "…")
-# How hosts turn to a new subject, in English: a unit opening with one of these is a cue.
-CUES = (
-    ("moving", "on"), ("next",), ("let's",), ("let", "us"), ("turning", "to"), ("now",),
-    ("speaking", "of"), ("on", "to"), ("onto",), ("another", "thing"), ("our", "next"),
-    ("which", "brings", "us", "to"), ("that", "brings", "us", "to"), ("first",), ("finally",),
-    ("lastly",), ("where", "were", "we"), ("anyway",),
-)  # fmt: skip
-# Words that only clear the throat before a cue ("okay, so, next...").
-OPENERS = frozenset(
-    ["okay", "ok", "right", "so", "well", "alright", "um", "uh", "and", "all", "good"]
-)
-# How hosts point at another part of the talk, in English: a subject named in such a unit
-# is not the one being talked about there.
-ASIDES = (
-    ("coming", "up"), ("later",), ("we'll", "get", "to"), ("will", "get", "to"),
-    ("more", "on", "that"), ("in", "a", "minute"), ("earlier",), ("going", "back", "to"),
-    ("we", "said"), ("you", "said"), ("reminds", "me"), ("same", "as", "with"),
-    ("mentioned",), ("next", "week"), ("last", "week"), ("hold", "that", "thought"),
-)  # fmt: skip
+# Terms common in everyday language say little about a subject ("way", "work", "say"): a
+# term's weight is scaled by (COMMON - its Zipf frequency) / COMMON_SCALE, within the range.
+COMMON = 6.5
+COMMON_SCALE = 2.0
+COMMON_RANGE = (0.2, 1.5)
 
 
 @dataclass(frozen=True)
@@ -63,11 +47,10 @@ class Unit:
 
     start: float  # the first word's start
     end: float
-    terms: tuple[str, ...]
+    terms: tuple[str, ...]  # what it is about (not what it names as said elsewhere)
     pause: float  # silence before it, seconds
     opens: bool  # a chapter may start here: after a sentence end, a turn or a long pause
     cue: bool = False  # opens with words that turn to a new subject
-    aside: bool = False  # points at talk before or after it ("more on that later")
 
 
 @dataclass(frozen=True)
@@ -84,27 +67,6 @@ class Outline:
         for term in self.title:
             counts[term] = counts.get(term, 0.0) + TITLE_WEIGHT
         return counts
-
-
-def points_elsewhere(words: Sequence[str]) -> bool:
-    """Whether lower-cased words point at another part of the talk ("coming up", "earlier")."""
-    cleaned = tuple(w.strip(",.;:!?\"'").lower() for w in words)
-    return any(
-        cleaned[i : i + len(phrase)] == phrase for phrase in ASIDES for i in range(len(cleaned))
-    )
-
-
-def opens_with_cue(words: Sequence[str]) -> bool:
-    """Whether lower-cased words open with a phrase that turns to a new subject, after any
-    words that only clear the throat ("okay, so, next...")."""
-    cleaned = [w.strip(",.;:!?\"'").lower() for w in words[:8]]
-    while cleaned and cleaned[0] in OPENERS:
-        cleaned.pop(0)
-    return any(tuple(cleaned[: len(cue)]) == cue for cue in CUES)
-
-
-def ends_sentence(text: str) -> bool:
-    return text.rstrip().rstrip("\"'”’)").endswith(SENTENCE_END)
 
 
 def with_compounds(units: Sequence[Unit], outline: set[str]) -> list[Unit]:
@@ -136,6 +98,18 @@ def spoken_weights(units: Sequence[Unit]) -> dict[str, float]:
     return {t: max(0.0, math.log(total / (n + 0.5))) for t, n in spread.items()}
 
 
+def rarer(weights: dict[str, float], everyday: dict[str, float]) -> dict[str, float]:
+    """The weights, scaled down for terms common in everyday language and up for rare ones.
+
+    ``everyday`` holds each term's Zipf frequency (``Terms.everyday``). A short episode says
+    "way" as seldom as "offline", so how often the episode says a term cannot tell them
+    apart; how often the language does can.
+    """
+    low, high = COMMON_RANGE
+    scale = {t: min(high, max(low, (COMMON - z) / COMMON_SCALE)) for t, z in everyday.items()}
+    return {t: w * scale.get(t, 1.0) for t, w in weights.items()}
+
+
 def fits(units: Sequence[Unit], outlines: Sequence[Outline], weights: dict[str, float]):
     """Per unit, how much better each chapter fits it than the chapters on average.
 
@@ -159,7 +133,7 @@ def fits(units: Sequence[Unit], outlines: Sequence[Outline], weights: dict[str, 
         row = [0.0] * len(outlines)
         for term in unit.terms:
             if term in logp:
-                weight = weights.get(term, 0.0) * (ASIDE_WEIGHT if unit.aside else 1.0)
+                weight = weights.get(term, 0.0)
                 row = [r + weight * p for r, p in zip(row, logp[term], strict=True)]
         table.append(row)
     return table
@@ -252,6 +226,9 @@ def smoothed(units: Sequence[Unit], fit: list[list[float]]) -> list[list[float]]
     for i, unit in enumerate(units):
         while unit.start - units[first].start > 3 * SPREAD_SECONDS:
             first += 1
+        if not any(fit[i]):  # a unit that names no outline term stays neutral
+            out.append(fit[i])
+            continue
         row = [0.0] * len(fit[i])
         total = 0.0
         for j in range(first, len(units)):
@@ -276,8 +253,7 @@ def spoken_fits(
         chapter_of.extend([k] * (end - found[k]))
     counts: list[Counter[str]] = [Counter() for _ in range(m)]
     for unit, k in zip(units, chapter_of, strict=True):
-        if not unit.aside:  # its words are another part's
-            counts[k].update(unit.terms)
+        counts[k].update(unit.terms)
     totals = [sum(c.values()) for c in counts]
     size = max(len(set().union(*counts)), 1)
 
@@ -288,9 +264,8 @@ def spoken_fits(
     table = []
     for unit, own in zip(units, chapter_of, strict=True):
         row = [0.0] * m
-        scale = ASIDE_WEIGHT if unit.aside else 1.0
         for term, times in Counter(unit.terms).items():
-            weight = weights.get(term, 0.0) * scale * times
+            weight = weights.get(term, 0.0) * times
             if not weight:
                 continue
             if term not in centred:
@@ -298,11 +273,11 @@ def spoken_fits(
                 mean = sum(full) / m
                 centred[term] = [p - mean for p in full]
             row = [r + weight * p for r, p in zip(row, centred[term], strict=True)]
-            if not unit.aside:  # leave the unit's own words out of its chapter
-                shift = logp(counts[own][term] - times, totals[own] - len(unit.terms))
-                shift -= logp(counts[own][term], totals[own])
-                row = [r - weight * shift / m for r in row]
-                row[own] += weight * shift
+            # the unit's own words left out of its chapter
+            shift = logp(counts[own][term] - times, totals[own] - len(unit.terms))
+            shift -= logp(counts[own][term], totals[own])
+            row = [r - weight * shift / m for r in row]
+            row[own] += weight * shift
         table.append(row)
     return table
 
@@ -322,7 +297,7 @@ def place_gains(
     gains = []
     for terms in title_terms:
         wanted = {t for t in terms if weights.get(t, 0.0) > 0}
-        hits = [(u.start, found) for u in units if not u.aside and (found := wanted & set(u.terms))]
+        hits = [(u.start, found) for u in units if (found := wanted & set(u.terms))]
         row = []
         first = 0
         for u, unit in enumerate(units):

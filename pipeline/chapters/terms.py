@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -120,6 +121,7 @@ class Terms:
         self.english = language.split("-")[0].lower() == "en"
         self._stemmer = _stemmer(language)
         self._cache: dict[str, str | None] = {}
+        self.language = language.split("-")[0].lower()
 
     def term(self, word: str) -> str | None:
         """The term of one word from ``words``, or None for a word that carries no subject."""
@@ -139,6 +141,20 @@ class Terms:
             term = self._stemmer.stemWord(word) if self._stemmer else word
         self._cache[written] = term
         return term
+
+    def everyday(self) -> dict[str, float]:
+        """How common each term met so far is in everyday language, as a Zipf frequency
+        (wordfreq: 7 for "the", 6 for "way", 4 for "offline", 0 unknown), summed over the
+        words that gave it; empty for a language wordfreq does not know."""
+        import wordfreq
+
+        if self.language not in wordfreq.available_languages():
+            return {}
+        shares: dict[str, float] = {}
+        for word, term in self._cache.items():
+            if term is not None and not word[0].isdigit():
+                shares[term] = shares.get(term, 0.0) + wordfreq.word_frequency(word, self.language)
+        return {t: math.log10(f * 1e9) if f > 0 else 0.0 for t, f in shares.items()}
 
     def of(self, text: str) -> list[str]:
         """The terms of text, in order."""
