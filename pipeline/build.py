@@ -17,6 +17,7 @@ from pipeline import (
     master,
     publish,
     render,
+    shorten,
     snapshot,
     state,
 )
@@ -25,7 +26,7 @@ from pipeline import transcribe as transcription
 from pipeline.errors import ConfigError, ContentError, Problems
 from pipeline.files import remove_leftovers
 from pipeline.formats import times
-from pipeline.model import SLUG, AudioFile, Episode, Issue, Show
+from pipeline.model import SLUG, AudioFile, Episode, Issue, PublishedAudio, Show
 from pipeline.reports import BuildReport, ChaptersReport, Quiet, Reporter, TranscribeReport
 from pipeline.snapshot import SnapshotError
 
@@ -87,6 +88,7 @@ def build(root: Path, out: Path | None = None, reporter: Reporter | None = None)
             show = master_all(show, state_dir, problems, reporter, ahead)
         finally:
             ahead.stop()
+        show = shorten.shorten_show(show, state.master_dir(state_dir), problems, reporter)
         kept = last_good(show, state_dir, out, problems)
         rendered = render.render_show(show, problems, kept)
         written = publish.publish(
@@ -392,17 +394,26 @@ def last_good(show: Show, state_dir: Path, out: Path, problems: Problems) -> ren
 def _with_sources(episode: Episode, state_dir: Path, out: Path) -> Episode | None:
     """The kept episode with files that still exist, or None when its audio is gone."""
     base = Path(out) / "episodes" / episode.slug
-    audio = episode.audio
+    cache = state.master_dir(state_dir).resolve()
+    audio = _still_there(episode.audio, cache, base / f"{episode.slug}.mp3")
     if audio is None:
         return None
-    cache = state.master_dir(state_dir).resolve()
-    if not (audio.path.is_file() and audio.path.resolve().is_relative_to(cache)):
-        copy = base / f"{episode.slug}.mp3"
-        if not (copy.is_file() and not copy.is_symlink()):
-            return None
-        audio = replace(audio, path=copy)
+    short = episode.short
+    if short is not None and short.audio is not None:
+        short = replace(short, audio=_still_there(short.audio, cache, base / "short.mp3"))
     cover = episode.cover
     if cover is not None and not cover.is_file():
         copy = base / f"cover{cover.suffix.lower()}"
         cover = copy if copy.is_file() and not copy.is_symlink() else None
-    return replace(episode, audio=audio, cover=cover)
+    return replace(episode, audio=audio, cover=cover, short=short)
+
+
+def _still_there(audio: PublishedAudio | None, cache: Path, copy: Path) -> PublishedAudio | None:
+    """Published audio from the mastering cache, else its published copy; None when gone."""
+    if audio is None:
+        return None
+    if audio.path.is_file() and audio.path.resolve().is_relative_to(cache):
+        return audio
+    if copy.is_file() and not copy.is_symlink():
+        return replace(audio, path=copy)
+    return None

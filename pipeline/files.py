@@ -153,3 +153,10 @@ def remove_leftovers(folder: Path, recursive: bool = True, prefix: str = ".") ->
         if not recursive:
             dirnames.clear()
     return removed
+
+
+def remove_stale(folder: Path, pattern: re.Pattern[str], keep: set[str]) -> None:
+    """Remove the files in a cache folder whose names match ``pattern``, except ``keep``."""
+    for path in folder.iterdir():
+        if path.name not in keep and pattern.match(path.name) and path.is_file():
+            path.unlink(missing_ok=True)

@@ -392,7 +392,7 @@ def short_ranges(value: Any, path: Path) -> tuple[tuple[float, float], ...]:
         value = [value]
     if not isinstance(value, list):
         raise ContentError(path, "'short' must be a list of MM:SS-MM:SS ranges")
-    ranges = []
+    ranges: list[tuple[float, float]] = []
     for item in value:
         m = RANGE.match(item) if isinstance(item, str) else None
         try:
@@ -403,5 +403,13 @@ def short_ranges(value: Any, path: Path) -> tuple[tuple[float, float], ...]:
             raise ContentError(path, f"'short' range {shown(item)} is not MM:SS-MM:SS") from None
         if end <= start:
             raise ContentError(path, f"'short' range {shown(item)} ends before it starts")
+        if ranges and start < ranges[-1][1]:
+            before = value[len(ranges) - 1]
+            how = "overlaps" if start >= ranges[-1][0] else "comes before"
+            raise ContentError(
+                path,
+                f"'short' range {shown(item)} {how} {shown(before)}; list the ranges in time "
+                "order, without overlaps",
+            )
         ranges.append((start, end))
     return tuple(ranges)

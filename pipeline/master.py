@@ -6,7 +6,6 @@ import hashlib
 import json
 import math
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pipeline import audio
 from pipeline.errors import ContentError
-from pipeline.files import atomic_path, write_atomic
+from pipeline.files import remove_stale, write_atomic
 from pipeline.model import Episode, PublishedAudio, Recording, Site
 
 if TYPE_CHECKING:  # at run time numpy loads with the audio modules, when there is work
@@ -29,24 +28,15 @@ MASTER_VERSION = 2  # 2: LAME through lameenc, not the libmp3lame inside PyAV
 # Bump when write_tags writes different frames for the same Tags.
 TAGS_VERSION = 1
 
-CEILING_DBTP = -1.0  # published true peak, as measured on the decoded MP3
-_HEADROOM_DB = 1.5  # the limiter aims this far under the ceiling: LAME at 64 kbps adds
-# up to about 1 dB of peak to speech, rarely more (measured); where it still goes over, the
-# ceiling is lowered around that spot and the file encoded again
+CEILING_DBTP = audio.CEILING_DBTP
+# The limiter aims HEADROOM_DB under the ceiling; where LAME still goes over, the ceiling is
+# lowered around that spot and the file encoded again.
+_HEADROOM_DB = audio.HEADROOM_DB
 _LOUDNESS_TOLERANCE = 0.5  # LU: an encode further than this from the target is redone
 _ENCODES = 3  # at most, when an encode misses the true peak or loudness target
 _COPY_LOUDNESS = 1.0  # LU: a source MP3 this close to the target is published as it is
 _COPY_BITRATE = 0.25  # a source MP3 within this fraction of the target bitrate is kept
 _RATES = (44100, 48000)  # kept from the source; anything else is resampled to 44.1 kHz
-
-# ISO 639-1 to ISO 639-2/T for the ID3 comment frame; others are "XXX" (unknown).
-_LANGUAGES = {
-    "ar": "ara", "ca": "cat", "cs": "ces", "da": "dan", "de": "deu", "el": "ell",
-    "en": "eng", "es": "spa", "fi": "fin", "fr": "fra", "he": "heb", "hi": "hin",
-    "hu": "hun", "it": "ita", "ja": "jpn", "ko": "kor", "nb": "nob", "nl": "nld",
-    "nn": "nno", "no": "nor", "pl": "pol", "pt": "por", "ro": "ron", "ru": "rus",
-    "sv": "swe", "tr": "tur", "uk": "ukr", "zh": "zho",
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -74,7 +64,7 @@ def is_mastered(episode: Episode, site: Site, cache_dir: Path) -> bool:
     """Whether the episode's untagged master is in the cache (then mastering only re-tags)."""
     if episode.recording is None:
         return False
-    key = _master_key(episode.recording, Settings.of(episode.recording, site))
+    key = master_key(episode.recording, Settings.of(episode.recording, site))
     return _cached_info(Path(cache_dir) / f"{episode.slug}.{key[:20]}.master.mp3") is not None
 
 
@@ -91,7 +81,7 @@ def premaster(episode: Episode, site: Site, cache_dir: Path) -> bool:
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     settings = Settings.of(recording, site)
-    master = cache_dir / f"{episode.slug}.{_master_key(recording, settings)[:20]}.master.mp3"
+    master = cache_dir / f"{episode.slug}.{master_key(recording, settings)[:20]}.master.mp3"
     _make_master(recording, settings, master, _Reporter(None, recording.duration))
     return True
 
@@ -117,7 +107,7 @@ def master_episode(
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     settings = Settings.of(recording, site)
-    key = _master_key(recording, settings)
+    key = master_key(recording, settings)
     master = cache_dir / f"{episode.slug}.{key[:20]}.master.mp3"
     info = _cached_info(master)
     total = recording.duration
@@ -126,13 +116,10 @@ def master_episode(
     elif progress is not None:
         progress(total, total)
 
-    tags = episode_tags(episode, site, artwork, info["duration"])
+    tags = audio.episode_tags(episode, site, artwork, info["duration"])
     tag_key = hashlib.sha256(f"{key}\0{tags.fingerprint()}\0{TAGS_VERSION}".encode()).hexdigest()
     tagged = cache_dir / f"{episode.slug}.{tag_key[:20]}.mp3"
-    if not tagged.is_file():
-        with atomic_path(tagged) as tmp:
-            shutil.copyfile(master, tmp)
-            audio.write_tags(tmp, tags)
+    audio.tagged_copy(master, tagged, tags)
     _prune(cache_dir, episode.slug, keep={master.name, _info_path(master).name, tagged.name})
     return PublishedAudio(
         path=tagged,
@@ -142,38 +129,14 @@ def master_episode(
         mime_type="audio/mpeg",
         loudness=info["loudness"],
         true_peak=info["true_peak"],
-    )
-
-
-def episode_tags(episode: Episode, site: Site, artwork: Path | None, duration: float) -> audio.Tags:
-    """The ID3 tags of the published MP3, its chapters those that have a start."""
-    # The chapters stage made the list final (ascending, from 0); a chapter past the end of
-    # the audio has no place in it.
-    timed = [c for c in episode.chapters if c.start is not None and c.start < duration]
-    ends = [c.start for c in timed[1:]] + [duration] if timed else []
-    chapters = tuple(
-        audio.ChapterMark(c.start, end, c.title, c.url)
-        for c, end in zip(timed, ends, strict=True)
-        if c.start is not None and end is not None
-    )
-    language = site.language.split("-")[0].lower()
-    return audio.Tags(
-        title=episode.title,
-        album=site.title,
-        artist=site.author,
-        date=episode.date,
-        track=episode.number,
-        comment=episode.summary,
-        language=_LANGUAGES.get(language, "XXX"),
-        cover=episode.cover or artwork,
-        chapters=chapters,
+        key=key,
     )
 
 
 # --- the untagged master -----------------------------------------------------------------
 
 
-def _master_key(recording: Recording, settings: Settings) -> str:
+def master_key(recording: Recording, settings: Settings) -> str:
     fields = {
         "version": MASTER_VERSION,
         "recording": recording.sha256,
@@ -303,7 +266,7 @@ def _lower_where_over(
     """
     pad = rate // 20
     wanted = [(max(start - pad, 0), end + pad, peak) for start, end, peak in overs]
-    spans = _spans(blocks, [(a, b) for a, b, _ in wanted])
+    spans, _total = audio.take_spans(blocks, [(a, b) for a, b, _ in wanted])
     reductions = []
     for (a, b, peak), samples in zip(wanted, spans, strict=True):
         before = max((db for s, e, db in lower if s < b and e > a), default=0.0)
@@ -311,21 +274,6 @@ def _lower_where_over(
         limit = CEILING_DBTP - (peak - pcm) - 0.5
         reductions.append((a, b, max(aim - limit, before + 0.5)))
     return reductions
-
-
-def _spans(blocks: Iterator[np.ndarray], spans: list[tuple[int, int]]) -> list[np.ndarray]:
-    """The samples of each (start, end) span of the stream of blocks, collected in one pass."""
-    import numpy as np  # only here, where there is audio to master
-
-    parts: list[list[np.ndarray]] = [[] for _ in spans]
-    at = 0
-    for block in blocks:
-        end = at + block.shape[1]
-        for k, (a, b) in enumerate(spans):
-            if a < end and b > at:
-                parts[k].append(block[:, max(a - at, 0) : min(b, end) - at])
-        at = end
-    return [np.concatenate(p, axis=1) if p else np.zeros((1, 0), np.float32) for p in parts]
 
 
 def _limited_loudness(
@@ -394,6 +342,4 @@ def _prune(cache_dir: Path, slug: str, keep: set[str]) -> None:
     pattern = re.compile(
         rf"^\.?{re.escape(slug)}\.[0-9a-f]{{20}}(\.master)?\.(mp3|json)(\..*\.tmp)?$"
     )
-    for path in cache_dir.iterdir():
-        if path.name not in keep and pattern.match(path.name) and path.is_file():
-            path.unlink(missing_ok=True)
+    remove_stale(cache_dir, pattern, keep)

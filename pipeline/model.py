@@ -159,6 +159,7 @@ class PublishedAudio:
     mime_type: str = "audio/mpeg"
     loudness: float | None = None  # LUFS integrated, as measured after mastering
     true_peak: float | None = None  # dBTP
+    key: str = ""  # what was mastered and how: the same key is the same audio, tags aside
 
 
 # --- transcripts -------------------------------------------------------------------------
@@ -250,6 +251,61 @@ class ChapterPlacement:
     warnings: tuple[str, ...]  # what placing them said, said again when the result is reused
 
 
+# --- the short version -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A stretch of the full episode that the short version keeps, whole sentences only."""
+
+    start: float  # seconds in the full episode: the cut, in the pause before its first word
+    end: float  # the cut in the pause after its last word
+    at: float  # where it begins in the short version
+    text: str  # what is said in it
+
+
+@dataclass(frozen=True)
+class Soundbite:
+    """A stretch of 15 to 120 seconds that stands on its own, for podcast apps to preview."""
+
+    start: float  # seconds in the full episode, in a pause
+    duration: float
+    title: str  # its first sentence
+
+
+@dataclass(frozen=True)
+class ShortVersion:
+    """An episode's short version: excerpts cut from the mastered audio, and its key points.
+
+    With no excerpts (a target under ``MIN_SHORT_SECONDS``, or no transcript and no ranges
+    from the host) the short version is its key points alone, with no audio.
+    """
+
+    target: float  # seconds: the smaller of [short] minutes and ratio times the episode
+    excerpts: tuple[Excerpt, ...] = ()
+    by_host: bool = False  # the front matter's `short` ranges, not chosen by the pipeline
+    key_points: tuple[str, ...] = ()  # whole sentences of the transcript, fillers removed
+    soundbites: tuple[Soundbite, ...] = ()
+    chapters: tuple[Chapter, ...] = ()  # on the short version's timeline
+    transcript: Transcript | None = None  # on the short version's timeline
+    audio: PublishedAudio | None = None  # short.mp3; set once it is cut
+    why_no_audio: str = ""  # for the page, when there are no excerpts
+
+    @property
+    def duration(self) -> float:
+        return sum(e.end - e.start for e in self.excerpts)
+
+    def full_time(self, at: float) -> float:
+        """The moment of the full episode that plays at ``at`` seconds of the short version."""
+        for excerpt in reversed(self.excerpts):
+            if at >= excerpt.at:
+                return excerpt.start + (at - excerpt.at)
+        return self.excerpts[0].start if self.excerpts else at
+
+
+MIN_SHORT_SECONDS = 10.0  # a shorter target gets the key points alone
+
+
 @dataclass(frozen=True)
 class Episode:
     """One folder of ``episodes/``: the outline's front matter and body, and its audio."""
@@ -269,12 +325,13 @@ class Episode:
     topics: tuple[str, ...] = ()
     hosts: tuple[Person, ...] = ()
     guests: tuple[Person, ...] = ()
-    short: tuple[tuple[float, float], ...] = ()
+    short_ranges: tuple[tuple[float, float], ...] = ()  # the host's, from the front matter
     guid: str | None = None
     cover: Path | None = None
     recording: Recording | None = None
     transcript: Transcript | None = None
     audio: PublishedAudio | None = None  # set by the master stage
+    short: ShortVersion | None = None  # set by the shorten stage
     references: tuple[str, ...] = ()  # slugs this episode links to with [[slug]]
     backlinks: tuple[str, ...] = ()  # slugs of episodes and issues that link here
     related: tuple[str, ...] = ()  # episodes sharing topics, most shared first

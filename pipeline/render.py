@@ -258,6 +258,17 @@ def _episode_files(
     if chapters_json is not None:
         files["chapters"] = "chapters.json"
         outputs.append(Output(f"{base}chapters.json", chapters_json.encode(), owner=slug))
+    short = episode.short
+    if short is not None and short.audio is not None:
+        outputs.append(Output(f"{base}short.mp3", source=short.audio.path, owner=slug))
+        if short.transcript is not None:
+            files["short.vtt"] = "short.vtt"
+            vtt = transcripts.to_vtt(short.transcript).encode()
+            outputs.append(Output(f"{base}short.vtt", vtt, owner=slug))
+        short_json = chapter_json(episode, f"{show_url}{base}", short.chapters)
+        if short_json is not None:
+            files["short.chapters"] = "short.chapters.json"
+            outputs.append(Output(f"{base}short.chapters.json", short_json.encode(), owner=slug))
 
     images: list[dict[str, str]] = []  # per chapter: each image as written, as published
     published: set[str] = set()

@@ -16,12 +16,12 @@ from mutagen.id3 import ID3
 
 from pipeline.audio import probe
 from pipeline.chapters import align, phrases, place_episode_chapters
-from pipeline.chapters.terms import Terms, near_names, words
 from pipeline.cli import cli
 from pipeline.errors import Problems
 from pipeline.feeds import PODCAST_NS
 from pipeline.formats.times import clock
 from pipeline.model import Chapter, Episode, Segment, Transcript, Word
+from pipeline.terms import Terms, near_names, words
 from pipeline.transcribe import store
 from tests.conftest import write_outline, write_tone
 

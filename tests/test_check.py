@@ -17,7 +17,6 @@ from pipeline.artwork import artwork_problems, generated_artwork
 from pipeline.check import APPLE_CATEGORIES, RULES, STATE_FILE, check_feeds
 from pipeline.errors import Problem
 from pipeline.feeds import (
-    ShortVersion,
     chapter_json,
     episode_guid,
     newsletter_feed,
@@ -27,9 +26,11 @@ from pipeline.feeds import (
 from pipeline.model import (
     Chapter,
     Episode,
+    Excerpt,
     Issue,
     Person,
     PublishedAudio,
+    ShortVersion,
     Show,
     Site,
 )
@@ -102,11 +103,17 @@ def publish(root: Path, show: Show, tone: Path, artwork: bytes) -> Path:
     (out / "artwork.png").write_bytes(artwork)
     shorts = []
     for episode in show.episodes:
+        short = ShortVersion(
+            target=60.0,
+            excerpts=(Excerpt(0.0, 1.0, 0.0, "In brief."),),
+            key_points=("In brief.",),
+            audio=episode.audio,
+        )
+        shorts.append(replace(episode, short=short))
         folder = out / "episodes" / episode.slug
         folder.mkdir(exist_ok=True)
         shutil.copy(tone, folder / f"{episode.slug}.mp3")
         shutil.copy(tone, folder / "short.mp3")
-        shorts.append(ShortVersion(episode, episode.audio, "In brief."))
         chapters = chapter_json(episode, f"{site.url}episodes/{episode.slug}/")
         if chapters:
             (folder / "chapters.json").write_text(chapters)
@@ -115,7 +122,8 @@ def publish(root: Path, show: Show, tone: Path, artwork: bytes) -> Path:
                 (folder / f"transcript.{suffix}").write_text("transcript")
     artwork_url = site.url + "artwork.png"
     (out / "podcast.xml").write_bytes(podcast_feed(show, artwork_url).xml)
-    (out / "shorts.xml").write_bytes(shorts_feed(show, artwork_url, tuple(shorts)).xml)
+    shortened = replace(show, episodes=tuple(shorts))
+    (out / "shorts.xml").write_bytes(shorts_feed(shortened, artwork_url).xml)
     (out / "newsletter.xml").write_bytes(newsletter_feed(show, artwork_url).xml)
     return out
 
@@ -539,8 +547,8 @@ def test_serial_show_needs_every_full_episode_numbered(built: Built):
     assert [p.message for p in errors] == [
         f"podcast.xml, item “{FOG}”: is a full episode of a serial show without an episode "
         "number; set number: (and season:) in the episode's front matter [serial-number]",
-        f"shorts.xml, item “{FOG}”: is a full episode of a serial show without an episode "
-        "number; set number: (and season:) in the episode's front matter [serial-number]",
+        f"shorts.xml, item “{FOG} (short)”: is a full episode of a serial show without an "
+        "episode number; set number: (and season:) in the episode's front matter [serial-number]",
     ]
 
 
@@ -648,7 +656,7 @@ def test_episode_cover_is_checked_like_show_artwork(built: Built):
     Image.new("RGB", (800, 800)).save(small, "JPEG")
     problems = [p for p in built.check() if p.message.endswith("[artwork]")]
     assert {p.path.name for p in problems} == {"podcast.xml", "shorts.xml"}  # both carry it
-    assert all(f"item “{STORM}”" in p.message and str(small) in p.message for p in problems)
+    assert all(STORM in p.message and str(small) in p.message for p in problems)
 
 
 def test_category_typos_get_a_suggestion(built: Built):

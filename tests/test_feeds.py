@@ -22,7 +22,6 @@ from pipeline.feeds import (
     DESCRIPTION_LIMIT,
     PODCAST_NS,
     FeedResult,
-    ShortVersion,
     chapter_json,
     episode_guid,
     feed_url_guid,
@@ -35,11 +34,14 @@ from pipeline.feeds import (
 from pipeline.model import (
     Chapter,
     Episode,
+    Excerpt,
     Issue,
     Person,
     PublishedAudio,
+    ShortVersion,
     Show,
     Site,
+    Soundbite,
 )
 from tests import factories
 from tests.conftest import PODCAST_SCHEMA, write_tone
@@ -553,22 +555,58 @@ def test_shorts_feed_is_a_valid_podcast_before_any_short_exists(tmp_path: Path, 
 
 def test_a_short_links_back_to_its_full_episode(tmp_path: Path, storm: Episode, tone: Path):
     short_audio = published(tone)
-    show = make_show(tmp_path, storm)
-    result = shorts_feed(show, ARTWORK, (ShortVersion(storm, short_audio, "Capes, in brief."),))
+    short = ShortVersion(
+        target=60.0,
+        excerpts=(
+            Excerpt(0.0, 20.0, 0.0, "Welcome to the storm episode."),
+            Excerpt(754.5, 790.0, 20.0, "Capes keep your knees dry & warm."),
+        ),
+        key_points=("Capes keep your knees dry.",),
+        chapters=(Chapter("Storm", 0.0), Chapter("Capes", 20.0)),
+        transcript=storm.transcript,
+        audio=short_audio,
+    )
+    show = make_show(tmp_path, replace(storm, short=short))
+    result = shorts_feed(show, ARTWORK)
     root = parse(result)
     (item,) = items(root)
     page = "https://rain.example.org/episodes/2024-08-07-storm/"
     assert item.findtext("link") == page
-    assert f'<a href="{page}">Riding through the storm</a>' in item.findtext("description")
+    description = item.findtext("description")
+    assert f'<a href="{page}">Riding through the storm</a>' in description
+    assert "<p>Capes keep your knees dry.</p>" in description
+    assert "An edited excerpt of the full episode" in description
+    assert (
+        f'<a href="{page}#t=754.5">12:34</a>: Capes keep your knees dry &amp; warm.' in description
+    )
     assert item.find("enclosure").get("url") == page + "short.mp3"
     assert item.findtext("guid") == short_guid(storm, show.site)
     assert item.findtext("guid") != episode_guid(storm, show.site)
     assert item.findtext("guid") == str(
         uuid.uuid5(uuid.uuid5(uuid.UUID(SITE_GUID), "shorts"), storm.slug)
     )
+    [transcript] = item.findall("podcast:transcript", NS)
+    assert transcript.get("url") == page + "short.vtt"
+    assert item.find("podcast:chapters", NS).get("url") == page + "short.chapters.json"
     gpodder = read_strictly(result.xml, "https://rain.example.org/shorts.xml")
     assert gpodder["episodes"][0]["enclosures"][0]["file_size"] == short_audio.size
-    assert read_leniently(result.xml).entries[0].title == "Riding through the storm"
+    assert gpodder["episodes"][0]["chapters"] == [
+        {"start": 0, "title": "Storm"},
+        {"start": 20, "title": "Capes"},
+    ]
+    assert read_leniently(result.xml).entries[0].title == "Riding through the storm (short)"
+
+
+def test_soundbites_are_in_the_podcast_feed(tmp_path: Path, storm: Episode):
+    bites = (Soundbite(73.5, 42.0, "Capes & knees."), Soundbite(300.0, 15.5, "Fenders."))
+    short = ShortVersion(target=60.0, soundbites=bites)
+    root = parse(podcast_feed(make_show(tmp_path, replace(storm, short=short)), ARTWORK))
+    (item,) = items(root)
+    found = [
+        (b.get("startTime"), b.get("duration"), b.text)
+        for b in item.findall("podcast:soundbite", NS)
+    ]
+    assert found == [("73.50", "42.00", "Capes & knees."), ("300.00", "15.50", "Fenders.")]
 
 
 # --- newsletter.xml -----------------------------------------------------------------------

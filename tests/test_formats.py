@@ -177,7 +177,7 @@ def test_feeds_keeps_its_names_for_callers():
     assert feeds.chapter_json is chapters.chapter_json
     assert feeds.timed_chapters is chapters.timed_chapters
     assert feeds.clean_text("a\x00b") == "ab"
-    for name in ("podcast_feed", "shorts_feed", "newsletter_feed", "FeedResult", "ShortVersion",
+    for name in ("podcast_feed", "shorts_feed", "newsletter_feed", "FeedResult",
                  "show_guid", "episode_guid", "feed_url_guid", "short_guid", "shorts_guid",
                  "newsletter_guid", "issue_guid", "DESCRIPTION_LIMIT", "PODCAST_NS"):  # fmt: skip
         assert hasattr(feeds, name), name

@@ -46,7 +46,7 @@ def test_episode_with_everything(show):
         guests:
           - Cleo
           - {name: Dan Ruiz, role: guest, href: "https://dan.example.org"}
-        short: ["0:10-0:40", "1:02:03-1:02:30"]
+        short: ["0:00.2-0:00.9", "0:00:01-0:00:02"]
         """,
         "Why rain is fine.\n\n## Jackets\n\nA [[2026-08-old]] link.\n\n"
         "## 0:01 Fenders\n\n- long ones\n",
@@ -65,7 +65,7 @@ def test_episode_with_everything(show):
         ("Cleo", "guest", None),
         ("Dan Ruiz", "guest", "https://dan.example.org"),
     ]
-    assert episode.short == ((10.0, 40.0), (3723.0, 3750.0))
+    assert episode.short_ranges == ((0.2, 0.9), (1.0, 2.0))
     assert episode.intro == "Why rain is fine."
     assert [(c.title, c.start, c.timed) for c in episode.chapters] == [
         ("Jackets", 0.0, False),
@@ -354,3 +354,41 @@ def test_chapter_images_are_files_of_the_episode_folder(show, tmp_path):
         f"warning: {outline}: the image 'notes.txt' in the chapter 'Out' is not a JPEG, PNG, "
         "GIF or WebP file; convert it",
     ]
+
+
+@pytest.mark.parametrize(
+    ("ranges", "message"),
+    [
+        (
+            '["0:01-0:03"]',
+            "the 'short' range 0:01-0:03 ends after the recording does (0:02); correct it or "
+            "remove it",
+        ),
+        ('["0:01-0:00.5"]', "'short' range '0:01-0:00.5' ends before it starts"),
+        (
+            '["0:01-0:02", "0:00-0:00.5"]',
+            "'short' range '0:00-0:00.5' comes before '0:01-0:02'; list the ranges in time "
+            "order, without overlaps",
+        ),
+        (
+            '["0:00-0:01.5", "1:00:01-1:00:02"]',
+            "the 'short' range 1:00:01-1:00:02 ends after the recording does (0:02)",
+        ),
+        (
+            '["0:00-0:01.5", "0:01-0:02"]',
+            "'short' range '0:01-0:02' overlaps '0:00-0:01.5'; list the ranges in time order, "
+            "without overlaps",
+        ),
+    ],
+)
+def test_short_ranges_outside_the_audio_reversed_or_overlapping_name_the_range(
+    show, ranges, message
+):
+    folder = show / "episodes" / "2026-09-03-rain-gear"
+    write_outline(folder, f"title: Rain\ndate: 2026-09-03\nshort: {ranges}\n", "## Jackets\n")
+    write_tone(folder / "recording.mp3", 2.0)
+    loaded, problems = load(show)
+    assert loaded.episodes == ()
+    error = only_message(problems)
+    assert "outline.md" in error
+    assert message in error

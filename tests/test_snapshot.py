@@ -41,7 +41,7 @@ def episode(root: Path) -> Episode:
         topics=("rain", "gear"),
         hosts=(Person("Ada"),),
         guests=(Person("Cy", "guest", "https://cy.example.org/", None),),
-        short=((10.0, 70.0),),
+        short_ranges=((10.0, 70.0),),
         cover=folder / "cover.jpg",
         recording=Recording(files=(take,)),
         transcript=Transcript(

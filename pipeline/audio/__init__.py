@@ -9,11 +9,17 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from pipeline.audio.kinds import AUDIO_SUFFIXES, MP3_BITRATES, mp3_bitrate
+from pipeline.audio.kinds import (
+    AUDIO_SUFFIXES,
+    CEILING_DBTP,
+    HEADROOM_DB,
+    MP3_BITRATES,
+    mp3_bitrate,
+)
 
 if TYPE_CHECKING:
-    from pipeline.audio.decoding import Blocks, decode, decode_mix, mix_blocks
-    from pipeline.audio.id3 import ChapterMark, Tags, write_tags
+    from pipeline.audio.decoding import Blocks, decode, decode_mix, mix_blocks, take_spans
+    from pipeline.audio.id3 import ChapterMark, Tags, episode_tags, tagged_copy, write_tags
     from pipeline.audio.limiter import limited, limited_blocks
     from pipeline.audio.meters import (
         LoudnessMeter,
@@ -28,8 +34,8 @@ if TYPE_CHECKING:
     from pipeline.audio.probing import audio_bitrate, probe
 
 _MODULES = {
-    "decoding": ("Blocks", "decode", "decode_mix", "mix_blocks"),
-    "id3": ("ChapterMark", "Tags", "write_tags"),
+    "decoding": ("Blocks", "decode", "decode_mix", "mix_blocks", "take_spans"),
+    "id3": ("ChapterMark", "Tags", "episode_tags", "tagged_copy", "write_tags"),
     "limiter": ("limited", "limited_blocks"),
     "meters": (
         "LoudnessMeter",
@@ -56,6 +62,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AUDIO_SUFFIXES",
+    "CEILING_DBTP",
+    "HEADROOM_DB",
     "MP3_BITRATES",
     "Blocks",
     "ChapterMark",
@@ -68,6 +76,7 @@ __all__ = [
     "decode",
     "decode_mix",
     "encode_mp3",
+    "episode_tags",
     "integrated_loudness",
     "k_weighting",
     "limited",
@@ -76,7 +85,10 @@ __all__ = [
     "mix_blocks",
     "mp3_bitrate",
     "probe",
+    "tagged_copy",
+    "take_spans",
     "true_peak",
     "write_tags",
 ]
-assert set(__all__) == {"AUDIO_SUFFIXES", "MP3_BITRATES", "mp3_bitrate", *_WHERE}
+_KINDS = ("AUDIO_SUFFIXES", "CEILING_DBTP", "HEADROOM_DB", "MP3_BITRATES", "mp3_bitrate")
+assert set(__all__) == {*_KINDS, *_WHERE}

@@ -211,3 +211,19 @@ def _live_channels(path: Path) -> np.ndarray:
         energy += np.sum(block.astype(np.float64) ** 2, axis=1)
     live = energy > energy.max() * 1e-6 if energy.max() > 0 else np.ones(len(energy), bool)
     return (live / live.sum()).astype(np.float32)
+
+
+def take_spans(
+    blocks: Iterable[np.ndarray], spans: list[tuple[int, int]]
+) -> tuple[list[np.ndarray], int]:
+    """The samples of each (start, end) span of a stream of blocks, collected in one pass,
+    and how many samples the stream held in all."""
+    parts: list[list[np.ndarray]] = [[] for _ in spans]
+    at = 0
+    for block in blocks:
+        end = at + block.shape[1]
+        for k, (a, b) in enumerate(spans):
+            if a < end and b > at:
+                parts[k].append(block[:, max(a - at, 0) : min(b, end) - at])
+        at = end
+    return [np.concatenate(p, axis=1) if p else np.zeros((1, 0), np.float32) for p in parts], at

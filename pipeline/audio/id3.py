@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
 from pipeline.errors import ContentError
+from pipeline.files import atomic_path
+from pipeline.model import Episode, Site
+
+# ISO 639-1 to ISO 639-2/T for the ID3 comment frame; others are "XXX" (unknown).
+LANGUAGES = {
+    "ar": "ara", "ca": "cat", "cs": "ces", "da": "dan", "de": "deu", "el": "ell",
+    "en": "eng", "es": "spa", "fi": "fin", "fr": "fra", "he": "heb", "hi": "hin",
+    "hu": "hun", "it": "ita", "ja": "jpn", "ko": "kor", "nb": "nob", "nl": "nld",
+    "nn": "nno", "no": "nor", "pl": "pol", "pt": "por", "ro": "ron", "ru": "rus",
+    "sv": "swe", "tr": "tur", "uk": "ukr", "zh": "zho",
+}  # fmt: skip
 
 _IMAGE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
 
@@ -77,6 +89,14 @@ def _id3_date(date: datetime | None) -> str | None:
     if (date.hour, date.minute, date.second) == (0, 0, 0):
         return date.strftime("%Y-%m-%d")
     return date.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def tagged_copy(source: Path, dest: Path, tags: Tags) -> None:
+    """``dest``: a copy of the MP3 ``source`` with these tags; written once, atomically."""
+    if not dest.is_file():
+        with atomic_path(dest) as tmp:
+            shutil.copyfile(source, tmp)
+            write_tags(tmp, tags)
 
 
 def write_tags(path: Path, tags: Tags) -> None:
@@ -148,3 +168,28 @@ def write_tags(path: Path, tags: Tags) -> None:
                 )
             )
     id3.save(str(path), v1=0, v2_version=4)
+
+
+def episode_tags(episode: Episode, site: Site, artwork: Path | None, duration: float) -> Tags:
+    """The ID3 tags of the published MP3, its chapters those that have a start."""
+    # The chapters stage made the list final (ascending, from 0); a chapter past the end of
+    # the audio has no place in it.
+    timed = [c for c in episode.chapters if c.start is not None and c.start < duration]
+    ends = [c.start for c in timed[1:]] + [duration] if timed else []
+    chapters = tuple(
+        ChapterMark(c.start, end, c.title, c.url)
+        for c, end in zip(timed, ends, strict=True)
+        if c.start is not None and end is not None
+    )
+    language = site.language.split("-")[0].lower()
+    return Tags(
+        title=episode.title,
+        album=site.title,
+        artist=site.author,
+        date=episode.date,
+        track=episode.number,
+        comment=episode.summary,
+        language=LANGUAGES.get(language, "XXX"),
+        cover=episode.cover or artwork,
+        chapters=chapters,
+    )

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from pipeline import markup
 from pipeline.chapters import align, phrases
 from pipeline.chapters.align import Outline, Unit
-from pipeline.chapters.terms import Terms, names, near_names, words
 from pipeline.errors import Problems
 from pipeline.formats.times import clock
 from pipeline.markup import Targets
@@ -28,6 +27,7 @@ from pipeline.model import (
     Transcript,
     Word,
 )
+from pipeline.terms import Terms, ends_sentence, names, near_names, words
 
 MIN_CHAPTERS = 3  # Apple and Spotify show chapters from three on
 MAX_TITLE = 40  # characters Spotify shows of a chapter title
@@ -174,7 +174,7 @@ def units(transcript: Transcript, terms: Terms, aliases: dict[str, str]) -> list
         if (
             last is None
             or word.start - last.end >= align.UNIT_PAUSE
-            or phrases.ends_sentence(last.text)
+            or ends_sentence(last.text)
             or word.speaker != last.speaker
         ):
             runs.append([word])
@@ -183,7 +183,7 @@ def units(transcript: Transcript, terms: Terms, aliases: dict[str, str]) -> list
     # The words that point elsewhere ("more on locks later"), per sentence and per run.
     sentences = [0] if runs else []  # per run, the index of its sentence
     for previous in runs[:-1]:
-        sentences.append(sentences[-1] + phrases.ends_sentence(previous[-1].text))
+        sentences.append(sentences[-1] + ends_sentence(previous[-1].text))
     said: dict[int, list[str]] = {}
     for run, sentence in zip(runs, sentences, strict=True):
         said.setdefault(sentence, []).extend(w.text.strip() for w in run)
@@ -200,7 +200,7 @@ def units(transcript: Transcript, terms: Terms, aliases: dict[str, str]) -> list
             before is None
             or before.speaker != run[0].speaker
             or pause >= align.OPEN_PAUSE
-            or phrases.ends_sentence(before.text)
+            or ends_sentence(before.text)
         )
         at = taken.get(sentences[i], 0)
         taken[sentences[i]] = at + len(run)

@@ -1,12 +1,11 @@
-"""How hosts talk around a subject, in English: where a sentence ends, the words that turn
-to a new subject ("moving on", "next"), and the words that point elsewhere ("coming up")."""
+"""How hosts talk around a subject, in English: the words that turn to a new subject
+("moving on", "next"), and the words that point elsewhere ("coming up")."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 POINTER_WORDS = 6  # how many words before or after "coming up" (say) name what it points at
-SENTENCE_END = (".", "?", "!", "…")
 # How hosts turn to a new subject, in English: a unit opening with one of these is a cue.
 CUES = (
     ("moving", "on"), ("next",), ("let's",), ("let", "us"), ("turning", "to"), ("now",),
@@ -55,7 +54,3 @@ def opens_with_cue(words: Sequence[str]) -> bool:
     while cleaned and cleaned[0] in OPENERS:
         cleaned.pop(0)
     return any(tuple(cleaned[: len(cue)]) == cue for cue in CUES)
-
-
-def ends_sentence(text: str) -> bool:
-    return text.rstrip().rstrip("\"'”’)").endswith(SENTENCE_END)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pipeline.feeds.build import (
     FUNDING_LABEL_LIMIT,
     FeedResult,
-    ShortVersion,
     newsletter_feed,
     podcast_feed,
     shorts_feed,
@@ -52,7 +51,6 @@ __all__ = [
     "ChannelExtension",
     "FeedResult",
     "ItemExtension",
-    "ShortVersion",
     "Tag",
     "chapter_json",
     "clean_text",

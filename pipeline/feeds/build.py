@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from feedgen.feed import FeedEntry, FeedGenerator
 
 from pipeline.feeds.descriptions import (
     DESCRIPTION_LIMIT,
+    edited_excerpt,
     first_paragraph,
     html_description,
     plain_description,
@@ -49,7 +50,15 @@ from pipeline.formats.chapters import (
 from pipeline.formats.text import clean_text
 from pipeline.formats.times import duration_seconds
 from pipeline.markup import link_targets
-from pipeline.model import Episode, Person, PublishedAudio, Show, Site
+from pipeline.model import (
+    Episode,
+    Person,
+    PublishedAudio,
+    Show,
+    Site,
+    Soundbite,
+    Transcript,
+)
 
 FUNDING_LABEL_LIMIT = 128  # characters, podcast:funding
 
@@ -60,15 +69,6 @@ class FeedResult:
 
     xml: bytes
     warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ShortVersion:
-    """One item of the shorts feed: the short cut of an episode, published as short.mp3."""
-
-    episode: Episode
-    audio: PublishedAudio
-    text: str = ""  # the short text; empty: the episode's summary
 
 
 # --- channel -----------------------------------------------------------------------------
@@ -177,10 +177,16 @@ def _audio_item(
     description: str,
     notes: str,
     chapters: list[TimedChapter],
-    transcripts: bool,
+    transcript: Transcript | None,
     number: bool,
+    files: str = "",
+    soundbites: tuple[Soundbite, ...] = (),
 ) -> None:
-    """One item with an enclosure: an episode, or the short version of one."""
+    """One item with an enclosure: an episode, or the short version of one.
+
+    Its transcript and chapter files are ``<files>transcript.vtt`` and so on in the
+    episode's folder (``files`` is "short." for the short version's).
+    """
     slug = episode.slug
     base = f"{site.url}episodes/{slug}/"
     entry, ext = _add_item(fg)
@@ -206,10 +212,12 @@ def _audio_item(
             podcast.itunes_image(f"{base}cover{suffix}")
 
     tags = [Tag(itunes_name("explicit"), "true" if episode.explicit else "false")]
-    if transcripts and episode.transcript is not None:
-        language = clean_text(episode.transcript.language or site.language)
+    if transcript is not None:
+        language = clean_text(transcript.language or site.language)
         for suffix, mime, rel in TRANSCRIPT_TYPES:
-            url = f"{base}transcript.{suffix}"
+            if files and suffix != "vtt":  # the short version has its WebVTT only
+                continue
+            url = f"{base}{files or 'transcript.'}{suffix}"
             tags.append(
                 Tag(
                     podcast_name("transcript"),
@@ -222,7 +230,15 @@ def _audio_item(
             Tag(
                 podcast_name("chapters"),
                 None,
-                attrs(url=f"{base}chapters.json", type=CHAPTERS_TYPE),
+                attrs(url=f"{base}{files}chapters.json", type=CHAPTERS_TYPE),
+            )
+        )
+    for bite in soundbites:
+        tags.append(
+            Tag(
+                podcast_name("soundbite"),
+                clean_text(bite.title),
+                attrs(startTime=f"{bite.start:.2f}", duration=f"{bite.duration:.2f}"),
             )
         )
     if number and episode.season is not None:
@@ -295,8 +311,9 @@ def podcast_feed(show: Show, artwork_url: str) -> FeedResult:
             description=description,
             notes=show_notes(episode.body, targets),
             chapters=chapters,
-            transcripts=True,
+            transcript=episode.transcript,
             number=True,
+            soundbites=episode.short.soundbites if episode.short else (),
         )
         if episode.cover is not None and episode.cover.suffix.lower() not in (".jpg", ".png"):
             warnings.append(
@@ -306,11 +323,16 @@ def podcast_feed(show: Show, artwork_url: str) -> FeedResult:
     return FeedResult(_rss(fg), tuple(warnings))
 
 
-def shorts_feed(show: Show, artwork_url: str, shorts: tuple[ShortVersion, ...] = ()) -> FeedResult:
-    """``shorts.xml``: the short versions as a podcast of their own, linking to the episodes."""
+def shorts_feed(show: Show, artwork_url: str) -> FeedResult:
+    """``shorts.xml``: the short versions that have audio, as a podcast of their own; each
+    says it is an edited excerpt and where its parts come from in the full episode."""
     site = show.site
     warnings: list[str] = []
-    shorts = tuple(sorted(shorts, key=lambda s: (s.episode.date, s.episode.slug), reverse=True))
+    shorts = sorted(
+        ((e, e.short) for e in show.episodes if e.short is not None and e.short.audio is not None),
+        key=lambda pair: (pair[0].date, pair[0].slug),
+        reverse=True,
+    )
     fg = _new_feed(
         site,
         title=f"{site.title} (shorts)",
@@ -320,20 +342,18 @@ def shorts_feed(show: Show, artwork_url: str, shorts: tuple[ShortVersion, ...] =
         guid=shorts_guid(site),
         medium="podcast",
         itunes=True,
-        newest=_newest([s.episode.date for s in shorts]),
+        newest=_newest([e.date for e, _short in shorts]),
         warnings=warnings,
     )
     targets = link_targets(show)
-    for short in shorts:
-        episode = short.episode
+    for episode, short in shorts:
+        assert short.audio is not None
         page = f"{site.url}episodes/{episode.slug}/"
-        title = clean_text(episode.title).strip() or episode.slug
-        back = (
-            f'<p>Full episode: <a href="{html.escape(page)}">'
-            f"{html.escape(title, quote=False)}</a></p>"
+        description, cut = html_description(
+            " ".join(clean_text(p) for p in short.key_points) or summary(episode, targets),
+            [],
+            edited_excerpt(episode, short, page),
         )
-        text = " ".join(clean_text(short.text).split()) or summary(episode, targets)
-        description, cut = html_description(text, [], back)
         if cut:
             warnings.append(
                 f"{episode.outline_path}: the short version's description is over the "
@@ -342,15 +362,16 @@ def shorts_feed(show: Show, artwork_url: str, shorts: tuple[ShortVersion, ...] =
         _audio_item(
             fg,
             site,
-            episode,
+            replace(episode, title=f"{episode.title} (short)"),
             guid=short_guid(episode, site),
             audio=short.audio,
             audio_url=f"{page}short.mp3",
             description=description,
             notes="",
-            chapters=[],
-            transcripts=False,
+            chapters=timed_chapters(episode, page, short.chapters),
+            transcript=short.transcript,
             number=True,
+            files="short.",
         )
     return FeedResult(_rss(fg), tuple(warnings))
 

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 
 from pipeline import markup
 from pipeline.formats.text import clean_text
-from pipeline.model import Episode
+from pipeline.formats.times import clock
+from pipeline.model import Episode, ShortVersion
 
 DESCRIPTION_LIMIT = 4000  # bytes, Apple's limit for channel and item descriptions
 
@@ -79,3 +80,27 @@ def summary(episode: Episode, targets: Targets) -> str:
     """The episode in one paragraph: its summary, else the outline's first paragraph."""
     text = clean_text(episode.summary).strip() or first_paragraph(episode.body, targets)
     return " ".join(text.split())
+
+
+def edited_excerpt(episode: Episode, short: ShortVersion, page: str) -> str:
+    """HTML that says the short version is an edited excerpt, and lists its parts, each
+    linked to the moment of the full episode it comes from."""
+    title = html.escape(clean_text(episode.title).strip() or episode.slug, quote=False)
+    chosen = "chosen by the hosts" if short.by_host else "chosen from the transcript"
+    full = clock(episode.audio.duration) if episode.audio else ""
+    parts = "".join(
+        f'<li><a href="{html.escape(page)}#t={e.start:g}">{clock(e.start)}</a>: '
+        f"{html.escape(_said(e.text), quote=False)}</li>"
+        for e in short.excerpts
+    )
+    return (
+        f"<p>An edited excerpt of the full episode ({full}), {chosen}: "
+        f"{len(short.excerpts)} part{'s' if len(short.excerpts) != 1 else ''} of it, in "
+        f"order.</p><ol>{parts}</ol>"
+        f'<p>Full episode: <a href="{html.escape(page)}">{title}</a></p>'
+    )
+
+
+def _said(text: str, limit: int = 90) -> str:
+    text = " ".join(clean_text(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

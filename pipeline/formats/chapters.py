@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from pipeline.formats.text import clean_text
 from pipeline.formats.times import description_clock, json_seconds, npt
-from pipeline.model import Episode
+from pipeline.model import Chapter, Episode
 
 PSC_VERSION = "1.2"  # the psc:chapters version attribute
 
@@ -23,8 +23,11 @@ class TimedChapter(NamedTuple):
     img: str | None = None  # absolute URL of its artwork
 
 
-def timed_chapters(episode: Episode, base: str) -> list[TimedChapter]:
-    """The chapters that have a start, as the chapters stage left them.
+def timed_chapters(
+    episode: Episode, base: str, chapters: Sequence[Chapter] | None = None
+) -> list[TimedChapter]:
+    """The chapters that have a start, as the chapters stage left them (or ``chapters``:
+    the short version's).
 
     ``base`` is the absolute URL of the episode's page folder, where chapter art is published.
     """
@@ -35,25 +38,28 @@ def timed_chapters(episode: Episode, base: str) -> list[TimedChapter]:
             c.url,
             base + quote(c.image.published(episode.folder)) if c.image else None,
         )
-        for c in episode.chapters
+        for c in (episode.chapters if chapters is None else chapters)
         if c.start is not None
     ]
 
 
-def chapter_json(episode: Episode, base: str) -> str | None:
-    """Podcasting 2.0 JSON chapters of the episode, or None when no chapter has a start."""
-    timed = timed_chapters(episode, base)
+def chapter_json(
+    episode: Episode, base: str, chapters: Sequence[Chapter] | None = None
+) -> str | None:
+    """Podcasting 2.0 JSON chapters of the episode (or of ``chapters``: the short version's),
+    or None when no chapter has a start."""
+    timed = timed_chapters(episode, base, chapters)
     if not timed:
         return None
-    chapters = []
+    listed = []
     for c in timed:
         chapter: dict[str, object] = {"startTime": json_seconds(c.start), "title": c.title}
         if c.img:
             chapter["img"] = c.img
         if c.url:
             chapter["url"] = c.url
-        chapters.append(chapter)
-    return json.dumps({"version": "1.2.0", "chapters": chapters}, ensure_ascii=False, indent=2)
+        listed.append(chapter)
+    return json.dumps({"version": "1.2.0", "chapters": listed}, ensure_ascii=False, indent=2)
 
 
 def psc_chapters(chapters: Sequence[TimedChapter]) -> list[dict[str, str]]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipeline import audio, frontmatter
 from pipeline.errors import ContentError, Problems
-from pipeline.load.outline import check_length, parse_outline, with_images
+from pipeline.load.outline import check_length, check_short_ranges, parse_outline, with_images
 from pipeline.model import (
     SLUG,
     AudioFile,
@@ -199,8 +199,10 @@ def load_episode(
 
     chapters = with_images(chapters, folder, outline, problems or Problems())
     recording = _recording(folder, root, probed or {})
+    short = frontmatter.short_ranges(meta.get("short", []), outline)
     if recording is not None:
         check_length(chapters, recording.duration, outline)
+        check_short_ranges(short, recording.duration, outline)
 
     hosts = meta.get("hosts", list(site.hosts))
     return Episode(
@@ -219,7 +221,7 @@ def load_episode(
         topics=frontmatter.string_list(meta, "topics", outline),
         hosts=tuple(Person(name) for name in frontmatter.names(hosts, "hosts", outline)),
         guests=frontmatter.guests(meta.get("guests", []), outline),
-        short=frontmatter.short_ranges(meta.get("short", []), outline),
+        short_ranges=short,
         guid=frontmatter.optional_text(meta, "guid", outline) or None,
         cover=_cover(folder, root),
         recording=recording,

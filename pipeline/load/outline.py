@@ -93,6 +93,19 @@ def check_length(chapters: tuple[Chapter, ...], duration: float, where: Path) ->
             )
 
 
+def check_short_ranges(
+    ranges: tuple[tuple[float, float], ...], duration: float, where: Path
+) -> None:
+    """Raise ContentError for a ``short`` range that ends after the recording does."""
+    for start, end in ranges:
+        if end > duration + 0.5:  # half a second of slack for a range written to the end
+            raise ContentError(
+                where,
+                f"the 'short' range {clock(start)}-{clock(end)} ends after the recording does "
+                f"({clock(duration)}); correct it or remove it",
+            )
+
+
 def with_images(
     chapters: tuple[Chapter, ...], folder: Path, where: Path, problems: Problems
 ) -> tuple[Chapter, ...]:

@@ -34,6 +34,8 @@ STOPWORDS = frozenset(
     when where which while who whom why will with would yeah yes you you're your yours""".split()  # noqa: SIM905
 )
 
+SENTENCE_END = (".", "?", "!", "…")
+
 _ONE_WORDS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen"
@@ -54,6 +56,11 @@ _SPELLINGS = tuple(
         ("tre(s?)$", r"ter\1"),
     )
 )
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether a word (or text) ends a sentence: its punctuation, closing quotes aside."""
+    return text.rstrip().rstrip("\"'”’)").endswith(SENTENCE_END)
 
 
 def words(text: str) -> list[str]:

@@ -1,0 +1,284 @@
+"""The short version's audio: excerpts of the mastered episode cut in its pauses, faded,
+normalised like the episode, encoded once and tagged; cached in ``.pipeline/master``."""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline import audio
+from pipeline.files import remove_stale, write_atomic
+from pipeline.model import Episode, PublishedAudio, ShortVersion, Site, Word
+from pipeline.shorten.timeline import on_short_timeline
+
+if TYPE_CHECKING:  # numpy loads with the audio modules, when there is a cut to make
+    import numpy as np
+
+CUT_VERSION = 1  # bump when the same excerpts would be cut differently
+MARGIN = 0.05  # seconds: a cut stays this far from every word
+FADE = 0.03  # seconds of fade out before a cut and in after it
+FRAME = 0.01  # seconds: a cut goes in the middle of the quietest 10 ms of its pause
+SIDE = 0.5  # seconds: how far into a pause a cut may go from the word it follows or precedes
+SNAP = 1.0  # seconds: the edge of a host's range moves to the nearest pause this close
+
+
+def cut_short(
+    episode: Episode, short: ShortVersion, site: Site, cache_dir: Path, artwork: Path | None
+) -> tuple[ShortVersion, bool]:
+    """The short version with its cuts moved into the quietest moment of their pauses, its
+    chapters and transcript on its own timeline, and its audio (``short.mp3``) made or found
+    in the cache (then False). Raises ContentError naming the file when the mastered audio
+    cannot be decoded."""
+    assert episode.audio is not None and episode.recording is not None
+    words = tuple(episode.transcript.words) if episode.transcript else ()
+    settings = Target.of(episode, site)
+    key = _key(episode, short, settings)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    untagged = cache_dir / f"{episode.slug}.{key[:20]}.short.mp3"
+    record = untagged.with_suffix(".json")
+    info = _cached(untagged, record)
+    made = info is None
+    if info is None:
+        info = _make(episode.audio.path, short, words, settings, untagged, record)
+    cuts = [(start, end) for start, end in info["cuts"]]
+    excerpts, at = [], 0.0
+    for excerpt, (start, end) in zip(short.excerpts, cuts, strict=True):
+        excerpts.append(replace(excerpt, start=start, end=end, at=round(at, 3)))
+        at += end - start
+    cut = on_short_timeline(episode, replace(short, excerpts=tuple(excerpts)))
+    tags = short_tags(episode, cut, site, artwork, info["duration"])
+    tag_key = hashlib.sha256(f"{key}\0{tags.fingerprint()}".encode()).hexdigest()
+    tagged = cache_dir / f"{episode.slug}.{tag_key[:20]}.short-tagged.mp3"
+    audio.tagged_copy(untagged, tagged, tags)
+    _prune(cache_dir, episode.slug, keep={untagged.name, record.name, tagged.name})
+    published = PublishedAudio(
+        path=tagged,
+        size=tagged.stat().st_size,
+        duration=info["duration"],
+        channels=info["channels"],
+        loudness=info["loudness"],
+        true_peak=info["true_peak"],
+    )
+    return replace(cut, audio=published), made
+
+
+def short_tags(
+    episode: Episode, short: ShortVersion, site: Site, artwork: Path | None, duration: float
+) -> audio.Tags:
+    """The episode's tags, titled "<title> (short)", with the short version's chapters."""
+    full = audio.episode_tags(episode, site, artwork, duration)
+    timed = [c for c in short.chapters if c.start is not None and c.start < duration]
+    ends = [c.start for c in timed[1:]] + [duration]
+    chapters = tuple(
+        audio.ChapterMark(c.start, end, c.title, c.url)
+        for c, end in zip(timed, ends, strict=True)
+        if c.start is not None and end is not None
+    )
+    return replace(full, title=f"{episode.title} (short)", chapters=chapters)
+
+
+# --- the untagged cut ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """How the short version is encoded: as loud as the full episode, at its bitrate."""
+
+    loudness: float  # LUFS
+    bitrate: int  # kbps of the whole stream
+
+    @classmethod
+    def of(cls, episode: Episode, site: Site) -> Target:
+        assert episode.audio is not None
+        channels = episode.audio.channels
+        loudness = episode.audio.loudness
+        if loudness is None:  # silence, as measured: the target it was mastered to
+            loudness = site.audio.loudness or (-16.0 if channels == 2 else -19.0)
+        return cls(float(loudness), audio.mp3_bitrate(site.audio.bitrate * channels))
+
+
+def _key(episode: Episode, short: ShortVersion, settings: Target) -> str:
+    assert episode.audio is not None
+    fields = {
+        "version": CUT_VERSION,
+        "master": episode.audio.key or episode.audio.size,  # the mastered audio, not its tags
+        "excerpts": [[round(e.start, 3), round(e.end, 3)] for e in short.excerpts],
+        "by_host": short.by_host,
+        "loudness": settings.loudness,
+        "bitrate": settings.bitrate,
+    }
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
+def _cached(untagged: Path, record: Path) -> dict | None:
+    try:
+        info = json.loads(record.read_text())
+        if untagged.stat().st_size != info["size"]:
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return info
+
+
+def _make(
+    source: Path,
+    short: ShortVersion,
+    words: Sequence[Word],
+    settings: Target,
+    untagged: Path,
+    record: Path,
+) -> dict:
+    """Decode the mastered episode once, keep what lies near the excerpts, cut, fade,
+    normalise and encode; write the record of the result beside it."""
+    import numpy as np  # only here, where there is audio to cut
+
+    windows = [
+        (edge_window(e.start, words, short.by_host, start=True),
+         edge_window(e.end, words, short.by_host, start=False))
+        for e in short.excerpts
+    ]  # fmt: skip
+    needed = [(a[0], b[1]) for a, b in windows]
+    held, rate, channels = _decode_near(source, needed)
+    total = held.total
+    pieces = []
+    cuts = []
+    for start_window, end_window in windows:
+        first = quietest(held, rate, start_window)
+        last = quietest(held, rate, end_window)
+        first, last = min(first, total), min(last, total)
+        if last <= first:  # a range with no pause to cut in: as written
+            first, last = int(start_window[0] * rate), min(int(end_window[1] * rate), total)
+        cuts.append((round(first / rate, 3), round(last / rate, 3)))
+        pieces.append(faded(held.take(first, last), rate))
+    joined = np.concatenate(pieces, axis=1) if pieces else np.zeros((channels, 0), np.float32)
+    meter = audio.LoudnessMeter(rate, channels)
+    meter.add(joined)
+    loudness = meter.integrated
+    gain = settings.loudness - loudness if math.isfinite(loudness) else 0.0
+    aim = audio.CEILING_DBTP - audio.HEADROOM_DB
+    with audio.Mp3Writer(untagged, rate, channels, settings.bitrate) as writer:
+        for block in audio.limited(joined, rate, gain, aim):
+            writer.write(block)
+    measured = audio.measure_file(untagged)
+    info = {
+        "size": untagged.stat().st_size,
+        "duration": measured.duration,
+        "channels": measured.channels,
+        "loudness": round(measured.loudness, 2) if math.isfinite(measured.loudness) else None,
+        "true_peak": round(measured.true_peak, 2) if math.isfinite(measured.true_peak) else None,
+        "cuts": cuts,
+    }
+    write_atomic(record, (json.dumps(info, indent=1, sort_keys=True) + "\n").encode())
+    return info
+
+
+def edge_window(
+    at: float, words: Sequence[Word], by_host: bool, start: bool
+) -> tuple[float, float]:
+    """Where the cut at ``at`` may go: inside the pause around it, ``MARGIN`` from its words
+    and at most ``SIDE`` into the pause from the excerpt's side. A host's edge first moves
+    to the pause nearest it within ``SNAP``; with no word times the audio alone decides."""
+    if not words:
+        return max(0.0, at - SNAP), at + SNAP
+    ends = [w.end for w in words]
+    i = bisect.bisect_right(ends, at + 1e-6)  # words[:i] end by at
+    if by_host:
+        gaps = [
+            (abs((words[k - 1].end + words[k].start) / 2 - at), k)
+            for k in range(max(1, i - 30), min(len(words), i + 30))
+            if words[k].start - words[k - 1].end >= 2 * MARGIN
+        ]
+        near = [g for g in gaps if g[0] <= SNAP]
+        if not near:
+            return max(0.0, at - SNAP), at + SNAP
+        i = min(near)[1]
+    before = words[i - 1].end if i > 0 else 0.0
+    after = words[i].start if i < len(words) else at + SIDE + MARGIN
+    low, high = before + MARGIN, after - MARGIN
+    if high < low:  # no room: the middle of the gap
+        middle = (before + after) / 2
+        return middle, middle
+    return (max(low, high - SIDE), high) if start else (low, min(high, low + SIDE))
+
+
+class _Held:
+    """The samples of the mastered episode near the excerpts, by absolute sample index."""
+
+    def __init__(self, spans: list[tuple[int, int]], parts: list[np.ndarray], total: int):
+        self.spans, self.parts, self.total = spans, parts, total
+
+    def take(self, first: int, last: int) -> np.ndarray:
+        for (a, b), part in zip(self.spans, self.parts, strict=True):
+            if a <= first and last <= b:
+                return part[:, first - a : last - a]
+        raise ValueError(f"samples {first}-{last} were not kept")
+
+
+def _decode_near(source: Path, needed: list[tuple[float, float]]) -> tuple[_Held, int, int]:
+
+    blocks = audio.Blocks(source).start()
+    rate, channels = blocks.rate, blocks.channels
+    merged: list[list[int]] = []
+    for low, high in sorted(needed):
+        a, b = max(0, int(low * rate) - rate // 10), int(high * rate) + rate // 10
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    collected, total = audio.take_spans(blocks, [(a, b) for a, b in merged])
+    spans, parts = [], []
+    for (a, b), part in zip(merged, collected, strict=True):
+        if min(b, total) > a:
+            spans.append((a, min(b, total)))
+            parts.append(part)
+    return _Held(spans, parts, total), rate, channels
+
+
+def quietest(held: _Held, rate: int, window: tuple[float, float]) -> int:
+    """The sample in the middle of the quietest ``FRAME`` within the window."""
+    import numpy as np
+
+    low = max(0, int(window[0] * rate))
+    high = min(held.total, max(low, int(window[1] * rate)))
+    frame = max(1, int(FRAME * rate))
+    if high - low < frame:
+        return min((low + high) // 2, held.total)
+    start, stop = max(0, low - frame // 2), min(held.total, high + frame // 2)
+    samples = held.take(start, stop).astype(np.float64)
+    energy = np.sum(samples * samples, axis=0)
+    running = np.convolve(energy, np.ones(frame), mode="valid")  # per frame position
+    centres = start + frame // 2 + np.arange(len(running))
+    inside = (centres >= low) & (centres <= high)
+    if not inside.any():
+        return (low + high) // 2
+    candidates = np.flatnonzero(inside)
+    best = candidates[np.argmin(running[candidates])]
+    return int(centres[best])
+
+
+def faded(samples: np.ndarray, rate: int) -> np.ndarray:
+    """The excerpt with ``FADE`` seconds of raised-cosine fade in and out at its cuts."""
+    import numpy as np
+
+    samples = samples.astype(np.float32, copy=True)
+    n = min(int(FADE * rate), samples.shape[1] // 2)
+    if n > 0:
+        ramp = (0.5 - 0.5 * np.cos(np.pi * (np.arange(n) + 0.5) / n)).astype(np.float32)
+        samples[:, :n] *= ramp
+        samples[:, samples.shape[1] - n :] *= ramp[::-1]
+    return samples
+
+
+def _prune(cache_dir: Path, slug: str, keep: set[str]) -> None:
+    """Remove this episode's older short versions and leftovers of killed builds."""
+    pattern = re.compile(
+        rf"^\.?{re.escape(slug)}\.[0-9a-f]{{20}}\.short(-tagged)?\.(mp3|json)(\..*\.tmp)?$"
+    )
+    remove_stale(cache_dir, pattern, keep)
