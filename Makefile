@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/build.py
 	$(BIN)/python bench/transcribe.py
 	$(BIN)/python bench/chapters.py
+	$(BIN)/python bench/shorts.py
 	$(BIN)/python bench/decoding.py
 	$(BIN)/python bench/master.py
 	$(BIN)/python bench/feeds.py

@@ -30,7 +30,7 @@ import time
 import wave
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -233,6 +233,7 @@ class Generated:
     section_pauses: list[float]  # seconds between sections
     lines: list[int]  # per section
     speech: list[float]  # seconds of speech per section, pauses left out
+    said: list[tuple[float, float, str]] = field(default_factory=list)  # each line's times
 
 
 def make_episode(
@@ -243,7 +244,7 @@ def make_episode(
         sections = list(pool.map(lambda s: synthesize(s, work), plan.sections))
     pieces = [np.zeros(int(LEAD_IN * RATE), np.float32)]
     position = len(pieces[0])
-    result = Generated([], [], 0.0, [], [], [], [])
+    result = Generated([], [], 0.0, [], [], [], [], [])
     for i, (section, said) in enumerate(zip(plan.sections, sections, strict=True)):
         for j, (line, clip) in enumerate(said):
             if j or i:
@@ -255,6 +256,7 @@ def make_episode(
                 result.starts.append(position / RATE if i else 0.0)
                 result.titles.append(section.topic.title)
             pieces.append(clip)
+            result.said.append((position / RATE, (position + len(clip)) / RATE, line.text))
             position += len(clip)
         result.lines.append(len(said))
         result.speech.append(sum(len(clip) for _, clip in said) / RATE)

@@ -5,8 +5,9 @@
 
 A show with one episode of LibriVox speech tiled to length (bench/master.py's generator)
 is built from scratch in a child process: transcription, chapters, mastering (beside the
-transcription), render and publish. Prints the whole build against the transcription
-alone, measured in the same run, and the build's peak RSS.
+transcription), the short version, render and publish. Prints the whole build against the
+transcription alone and the time the short version adds, measured in the same run, and the
+build's peak RSS.
 """
 
 from __future__ import annotations
@@ -38,15 +39,27 @@ OUTLINE = "---\ntitle: Long\ndate: 2026-12-01\n---\nA long one.\n\n## Start\n\nN
 
 
 class Clock:
-    """A reporter that times the transcription: from its task's start to its last line."""
+    """A reporter that times the transcription, from its task's start to its last line, and
+    the shorten stage, from its task's start to its end."""
 
     def __init__(self) -> None:
         self.started: float | None = None
         self.transcribed: float | None = None
+        self.shortening: float | None = None
+        self.shortened = 0.0
 
     def task(self, label: str, total: float):
         if label.startswith("transcribe") and self.started is None:
             self.started = time.perf_counter()
+        if label.startswith("shorten"):
+            self.shortening = time.perf_counter()
+
+            def done(so_far: float, whole: float) -> None:
+                if so_far >= whole and self.shortening is not None:
+                    self.shortened += time.perf_counter() - self.shortening
+                    self.shortening = None
+
+            return done
         return lambda done, total: None
 
     def finished(self, line: str) -> None:
@@ -66,7 +79,8 @@ def child(root: Path) -> None:
     total = time.perf_counter() - started
     assert not report.problems.errors, report.problems.errors
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"total": total, "transcribe": clock.transcribed, "rss_mb": rss}))
+    figures = {"total": total, "transcribe": clock.transcribed, "shorten": clock.shortened}
+    print(json.dumps({**figures, "rss_mb": rss}))
 
 
 def main() -> int:
@@ -96,6 +110,10 @@ def main() -> int:
     print(
         f"whole build:   {r['total']:.1f} s = transcription + "
         f"{r['total'] / r['transcribe'] - 1:.0%} (target <= 15%)"
+    )
+    print(
+        f"short version: {r['shorten']:.1f} s, {r['shorten'] / (r['total'] - r['shorten']):.1%} "
+        "added to the rest of the build (target <= 10%)"
     )
     print(f"peak RSS:      {r['rss_mb']:.0f} MB (target < 1.5 GB)")
     return 0

@@ -14,8 +14,9 @@ import pytest
 from click.testing import CliRunner
 from mutagen.id3 import ID3
 
+from pipeline import phrases
 from pipeline.audio import probe
-from pipeline.chapters import align, phrases, place_episode_chapters
+from pipeline.chapters import align, place_episode_chapters
 from pipeline.cli import cli
 from pipeline.errors import Problems
 from pipeline.feeds import PODCAST_NS

@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from pipeline import markup
-from pipeline.chapters import align, phrases
+from pipeline import markup, phrases
+from pipeline.chapters import align
 from pipeline.chapters.align import Outline, Unit
 from pipeline.errors import Problems
 from pipeline.formats.times import clock

@@ -25,18 +25,20 @@ def shorten_show(show: Show, cache_dir: Path, problems: Problems, reporter: Repo
     """Every mastered episode with its short version (``Episode.short``)."""
     episodes = []
     for episode in show.episodes:
+        length = episode.audio.duration if episode.audio else 0.0
+        progress = reporter.task(f"shorten {episode.slug}", length)
         started = time.monotonic()
         try:
             shortened, made = shorten_episode(episode, show, cache_dir, problems)
         except ContentError as exc:
             problems.add(exc, slug=episode.slug)
             continue
+        progress(length, length)
         short = shortened.short
         if made and short is not None and short.audio is not None:
             reporter.finished(
                 f"shortened {episode.slug}: {clock(short.audio.duration)} of "
-                f"{clock(episode.audio.duration if episode.audio else 0)} in "
-                f"{time.monotonic() - started:.0f} s"
+                f"{clock(length)} in {time.monotonic() - started:.0f} s"
             )
         episodes.append(shortened)
     return replace(show, episodes=tuple(episodes))
@@ -61,11 +63,11 @@ def shorten_episode(
         )
         return episode, False
     found = []
+    language = show.site.transcription_language
     if transcript is not None:
-        language = show.site.transcription_language
         said = sentences.sentences(transcript, duration, episode.chapters)
         found = sentences.scored(said, episode.chapters, language)
-    short = plan.plan(episode, found, target, duration)
+    short = plan.plan(episode, found, target, duration, english=language == "en")
     made = False
     if short.excerpts:
         short, made = cut.cut_short(episode, short, show.site, cache_dir, show.artwork)

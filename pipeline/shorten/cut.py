@@ -21,11 +21,13 @@ from pipeline.shorten.timeline import on_short_timeline
 if TYPE_CHECKING:  # numpy loads with the audio modules, when there is a cut to make
     import numpy as np
 
-CUT_VERSION = 1  # bump when the same excerpts would be cut differently
+CUT_VERSION = 2  # bump when the same excerpts would be cut differently
 MARGIN = 0.05  # seconds: a cut stays this far from every word
 FADE = 0.03  # seconds of fade out before a cut and in after it
-FRAME = 0.01  # seconds: a cut goes in the middle of the quietest 10 ms of its pause
-SIDE = 0.5  # seconds: how far into a pause a cut may go from the word it follows or precedes
+FRAME = 0.01  # seconds: silence is measured in frames this long
+LOOK = 0.4  # seconds beyond a pause's word times where its silence may still be
+KEEP = 0.3  # seconds of a pause kept at most before an excerpt's first word and after its last
+SILENT_DB = 10.0  # a 10 ms frame this close to the quietest near a cut is silence
 SNAP = 1.0  # seconds: the edge of a host's range moves to the nearest pause this close
 
 
@@ -140,8 +142,7 @@ def _make(
     import numpy as np  # only here, where there is audio to cut
 
     windows = [
-        (edge_window(e.start, words, short.by_host, start=True),
-         edge_window(e.end, words, short.by_host, start=False))
+        (edge_window(e.start, words, short.by_host), edge_window(e.end, words, short.by_host))
         for e in short.excerpts
     ]  # fmt: skip
     needed = [(a[0], b[1]) for a, b in windows]
@@ -150,12 +151,12 @@ def _make(
     pieces = []
     cuts = []
     for start_window, end_window in windows:
-        first = quietest(held, rate, start_window)
-        last = quietest(held, rate, end_window)
+        first = cut_at(held, rate, start_window, start=True)
+        last = cut_at(held, rate, end_window, start=False)
         first, last = min(first, total), min(last, total)
         if last <= first:  # a range with no pause to cut in: as written
             first, last = int(start_window[0] * rate), min(int(end_window[1] * rate), total)
-        cuts.append((round(first / rate, 3), round(last / rate, 3)))
+        cuts.append((round(float(first) / rate, 3), round(float(last) / rate, 3)))
         pieces.append(faded(held.take(first, last), rate))
     joined = np.concatenate(pieces, axis=1) if pieces else np.zeros((channels, 0), np.float32)
     meter = audio.LoudnessMeter(rate, channels)
@@ -179,12 +180,9 @@ def _make(
     return info
 
 
-def edge_window(
-    at: float, words: Sequence[Word], by_host: bool, start: bool
-) -> tuple[float, float]:
-    """Where the cut at ``at`` may go: inside the pause around it, ``MARGIN`` from its words
-    and at most ``SIDE`` into the pause from the excerpt's side. A host's edge first moves
-    to the pause nearest it within ``SNAP``; with no word times the audio alone decides."""
+def edge_window(at: float, words: Sequence[Word], by_host: bool) -> tuple[float, float]:
+    """The pause the cut at ``at`` goes in, ``MARGIN`` from its words. A host's edge first
+    moves to the pause nearest it within ``SNAP``; with no word times the audio decides."""
     if not words:
         return max(0.0, at - SNAP), at + SNAP
     ends = [w.end for w in words]
@@ -200,12 +198,12 @@ def edge_window(
             return max(0.0, at - SNAP), at + SNAP
         i = min(near)[1]
     before = words[i - 1].end if i > 0 else 0.0
-    after = words[i].start if i < len(words) else at + SIDE + MARGIN
+    after = words[i].start if i < len(words) else at + KEEP + MARGIN
     low, high = before + MARGIN, after - MARGIN
     if high < low:  # no room: the middle of the gap
         middle = (before + after) / 2
         return middle, middle
-    return (max(low, high - SIDE), high) if start else (low, min(high, low + SIDE))
+    return low, high
 
 
 class _Held:
@@ -227,7 +225,7 @@ def _decode_near(source: Path, needed: list[tuple[float, float]]) -> tuple[_Held
     rate, channels = blocks.rate, blocks.channels
     merged: list[list[int]] = []
     for low, high in sorted(needed):
-        a, b = max(0, int(low * rate) - rate // 10), int(high * rate) + rate // 10
+        a, b = max(0, int((low - 2 * LOOK) * rate)), int((high + 2 * LOOK) * rate)
         if merged and a <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], b)
         else:
@@ -241,26 +239,38 @@ def _decode_near(source: Path, needed: list[tuple[float, float]]) -> tuple[_Held
     return _Held(spans, parts, total), rate, channels
 
 
-def quietest(held: _Held, rate: int, window: tuple[float, float]) -> int:
-    """The sample in the middle of the quietest ``FRAME`` within the window."""
+def cut_at(held: _Held, rate: int, window: tuple[float, float], start: bool) -> int:
+    """Where to cut in the pause the window points at: the silence there as the audio has it
+    (speech recognition's word times can be a tenth of a second off), keeping at most
+    ``KEEP`` seconds of it on the excerpt's side, else its middle.
+
+    Silence is every 10 ms within ``SILENT_DB`` of the quietest near the window; of its
+    runs of at least ``2 * MARGIN``, the one nearest the window's middle is the pause.
+    """
     import numpy as np
 
-    low = max(0, int(window[0] * rate))
-    high = min(held.total, max(low, int(window[1] * rate)))
     frame = max(1, int(FRAME * rate))
-    if high - low < frame:
-        return min((low + high) // 2, held.total)
-    start, stop = max(0, low - frame // 2), min(held.total, high + frame // 2)
-    samples = held.take(start, stop).astype(np.float64)
-    energy = np.sum(samples * samples, axis=0)
-    running = np.convolve(energy, np.ones(frame), mode="valid")  # per frame position
-    centres = start + frame // 2 + np.arange(len(running))
-    inside = (centres >= low) & (centres <= high)
-    if not inside.any():
-        return (low + high) // 2
-    candidates = np.flatnonzero(inside)
-    best = candidates[np.argmin(running[candidates])]
-    return int(centres[best])
+    middle = int((window[0] + window[1]) / 2 * rate)
+    low = max(0, int((window[0] - LOOK) * rate))
+    high = min(held.total, int((window[1] + LOOK) * rate))
+    count = (high - low) // frame
+    if count < 2:
+        return min(max(middle, 0), held.total)
+    samples = held.take(low, low + count * frame).astype(np.float64)
+    energy = (samples * samples).reshape(samples.shape[0], count, frame).sum(axis=(0, 2))
+    silent = energy <= energy.min() * 10 ** (SILENT_DB / 10) + 1e-12
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], silent.astype(np.int8), [0]])))
+    runs = [
+        (low + a * frame, low + b * frame) for a, b in zip(edges[::2], edges[1::2], strict=True)
+    ]
+    wide = [r for r in runs if r[1] - r[0] >= 2 * MARGIN * rate] or runs
+
+    def distance(run: tuple[int, int]) -> int:
+        return max(run[0] - middle, middle - run[1], 0)
+
+    a, b = (int(x) for x in min(wide, key=lambda r: (distance(r), -(r[1] - r[0]))))
+    keep = int(KEEP * rate)
+    return max((a + b) // 2, b - keep) if start else min((a + b) // 2, a + keep)
 
 
 def faded(samples: np.ndarray, rate: int) -> np.ndarray:

@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Sequence
 
+from pipeline import phrases
 from pipeline.formats.times import clock
 from pipeline.model import (
     MIN_SHORT_SECONDS,
@@ -27,7 +28,8 @@ TOLERANCE = 0.05  # the short version may run this share over its target
 NEXT_TO = 0.6  # how much more a sentence next to a kept one is worth: fewer, longer excerpts
 KEY_POINTS = (3, 6)  # how many, at least and at most
 KEY_WORDS = (6, 45)  # words in a key point
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"'(]?[A-Z0-9])")
+# Speech recognition starts some sentences in lower case ("doesn't it? you know, my...").
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"'(]?\w)")
 SOUNDBITE = (15.0, 120.0)  # seconds, Podcasting 2.0's range
 SOUNDBITE_AIM = 60.0  # seconds: a soundbite grows to about this long
 SOUNDBITES = 3
@@ -40,14 +42,18 @@ def target_seconds(duration: float, settings: ShortSettings) -> float:
 
 
 def plan(
-    episode: Episode, found: Sequence[Sentence], target: float, duration: float
+    episode: Episode,
+    found: Sequence[Sentence],
+    target: float,
+    duration: float,
+    english: bool = True,
 ) -> ShortVersion:
     """The short version's excerpts, key points and soundbites, before the audio is cut.
 
     The host's ``short`` ranges are the excerpts when there are any; otherwise they are
     chosen from the sentences (none without a transcript: then ``found`` is empty).
     """
-    points = key_points(found)
+    points = key_points(found, english)
     bites = soundbites(found, duration)
     if episode.short_ranges:
         excerpts = [(start, min(end, duration)) for start, end in episode.short_ranges]
@@ -170,16 +176,19 @@ def _span(found: Sequence[Sentence], run: tuple[int, int]) -> tuple[float, float
     return first.start - _pad(first.before), last.end + _pad(last.after)
 
 
-def key_points(found: Sequence[Sentence]) -> tuple[str, ...]:
+def key_points(found: Sequence[Sentence], english: bool = True) -> tuple[str, ...]:
     """Three to six of the best whole sentences, fillers removed, from as many chapters as
-    there are (the best of each first), in the order they are said."""
+    there are (the best of each first), in the order they are said. A sentence that turns
+    to another subject or points at one ("more on locks later") makes no point of its own."""
     ready = []
     for s in found:  # one sentence each: a run-on unit offers its longest whole sentence
         parts = [without_fillers(part) for part in _SENTENCE_BREAK.split(s.text)]
         whole = [
             part
             for part in parts
-            if KEY_WORDS[0] <= len(part.split()) <= KEY_WORDS[1] and part.endswith((".", "!", "?"))
+            if KEY_WORDS[0] <= len(part.split()) <= KEY_WORDS[1]
+            and part.endswith((".", "!", "?"))
+            and not (english and _aside(part))
         ]
         if whole:
             ready.append((s, max(whole, key=lambda part: len(part.split()))))
@@ -196,6 +205,11 @@ def key_points(found: Sequence[Sentence]) -> tuple[str, ...]:
         if len(chosen) < wanted and pair not in chosen and pair[1] not in {t for _, t in chosen}:
             chosen.append(pair)
     return tuple(text for _, text in sorted(chosen, key=lambda pair: pair[0].start))
+
+
+def _aside(sentence: str) -> bool:
+    said = sentence.split()
+    return any(phrases.pointing(said)) or phrases.opens_with_cue(said)
 
 
 def soundbites(found: Sequence[Sentence], duration: float) -> tuple[Soundbite, ...]:

@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from pipeline.model import Chapter, Segment, Transcript, Word
 from pipeline.terms import Terms, ends_sentence, words
 
-CUT_GAP = 0.1  # seconds of silence between two words that a cut fits into, 50 ms from each
+CUT_GAP = 0.25  # seconds between two words (as speech recognition times them) that a cut may
+# fall between: the pause the audio has there can be much shorter, and a cut needs 0.1 s
 RUN_ON = 1.5  # seconds of silence that end a sentence the transcript did not end
 NOTES_WEIGHT = 0.5  # how much a sentence's share of its chapter's outline terms counts
 SHORTEST = 3.0  # seconds: a sentence shorter than this says less than its score suggests
