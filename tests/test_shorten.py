@@ -320,6 +320,18 @@ def test_without_a_transcript_only_the_hosts_ranges_make_a_short_version(show: P
     assert shortened.short.audio.duration == pytest.approx(10.0, abs=2.0)
 
 
+def test_a_target_under_ten_seconds_publishes_key_points_and_no_audio(show: Path):
+    (show / "site.toml").write_text(SITE_TOML + "\n[short]\nminutes = 0.1\n")
+    add_episode(show, speak())
+    report = build.build(show)
+    assert report.problems.errors == []
+    html = page(show)
+    assert 'class="key-points"' in html and "short-player" not in html
+    assert "so its short version is these key points, without audio of its own." in html
+    assert not (show / "feeds" / "episodes" / SLUG / "short.mp3").exists()
+    assert feedparser.parse(str(show / "feeds" / "shorts.xml")).entries == []
+
+
 def test_under_ten_seconds_the_short_version_is_its_key_points_alone():
     spoken = speak()
     found = sentences.scored(
