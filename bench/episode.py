@@ -100,10 +100,11 @@ def main() -> int:
         make_recording(folder / "recording.wav", args.minutes, 1, "wav")
         result = subprocess.run(
             [sys.executable, __file__, "--child", str(root)],
-            check=True,
             capture_output=True,
             text=True,
         )
+        if result.returncode:
+            sys.exit(f"the build failed:\n{result.stderr[-4000:]}")
         r = json.loads(result.stdout.strip().splitlines()[-1])
     print(f"recording:     {args.minutes:g} min of dense speech, mono WAV 44.1 kHz")
     print(f"transcription: {r['transcribe']:.1f} s")

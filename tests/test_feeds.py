@@ -6,6 +6,7 @@ import copy
 import html
 import io
 import json
+import re
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -595,6 +596,21 @@ def test_a_short_links_back_to_its_full_episode(tmp_path: Path, storm: Episode, 
         {"start": 20, "title": "Capes"},
     ]
     assert read_leniently(result.xml).entries[0].title == "Riding through the storm (short)"
+
+
+def test_a_long_short_versions_list_of_parts_stays_within_the_description_limit(
+    tmp_path: Path, storm: Episode, tone: Path
+):
+    said = "A long sentence about capes and fenders that goes on for a while, as hosts do."
+    excerpts = tuple(Excerpt(30.0 * k, 30.0 * k + 12.0, 12.0 * k, said) for k in range(75))
+    short = ShortVersion(target=900.0, excerpts=excerpts, audio=published(tone))
+    result = shorts_feed(make_show(tmp_path, replace(storm, short=short)), ARTWORK)
+    (item,) = items(parse(result))
+    description = item.findtext("description")
+    assert len(description.encode()) <= 4000
+    assert "75 parts of it, in order." in description
+    assert re.search(r"<li>and \d+ more, listed on <a href=\"[^\"]+#short\">", description)
+    assert result.warnings == ()
 
 
 def test_soundbites_are_in_the_podcast_feed(tmp_path: Path, storm: Episode):

@@ -349,16 +349,16 @@ def shorts_feed(show: Show, artwork_url: str) -> FeedResult:
     for episode, short in shorts:
         assert short.audio is not None
         page = f"{site.url}episodes/{episode.slug}/"
-        description, cut = html_description(
-            " ".join(clean_text(p) for p in short.key_points) or summary(episode, targets),
-            [],
-            edited_excerpt(episode, short, page),
+        parts = edited_excerpt(episode, short, page)
+        # As many whole key points as fit beside the list of parts (the page has them all).
+        room = DESCRIPTION_LIMIT - len(parts.encode()) - 100
+        points: list[str] = []
+        for point in (clean_text(p) for p in short.key_points):
+            if len(html.escape(" ".join([*points, point]), quote=False).encode()) <= room:
+                points.append(point)
+        description, _cut = html_description(
+            " ".join(points) or summary(episode, targets), [], parts
         )
-        if cut:
-            warnings.append(
-                f"{episode.outline_path}: the short version's description is over the "
-                f"{DESCRIPTION_LIMIT} bytes podcast apps accept and was cut short; shorten it"
-            )
         _audio_item(
             fg,
             site,

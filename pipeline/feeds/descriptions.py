@@ -82,21 +82,34 @@ def summary(episode: Episode, targets: Targets) -> str:
     return " ".join(text.split())
 
 
+EXCERPTS_ROOM = 2500  # bytes of an item description the list of a short version's parts fills
+
+
 def edited_excerpt(episode: Episode, short: ShortVersion, page: str) -> str:
     """HTML that says the short version is an edited excerpt, and lists its parts, each
-    linked to the moment of the full episode it comes from."""
+    linked to the moment of the full episode it comes from; as many as fit in
+    ``EXCERPTS_ROOM`` bytes, then how many more the episode page lists."""
     title = html.escape(clean_text(episode.title).strip() or episode.slug, quote=False)
     chosen = "chosen by the hosts" if short.by_host else "chosen from the transcript"
     full = clock(episode.audio.duration) if episode.audio else ""
-    parts = "".join(
-        f'<li><a href="{html.escape(page)}#t={e.start:g}">{clock(e.start)}</a>: '
-        f"{html.escape(_said(e.text), quote=False)}</li>"
-        for e in short.excerpts
-    )
+    count = len(short.excerpts)
+    parts: list[str] = []
+    for e in short.excerpts:
+        part = (
+            f'<li><a href="{html.escape(page)}#t={e.start:g}">{clock(e.start)}</a>: '
+            f"{html.escape(_said(e.text), quote=False)}</li>"
+        )
+        if _size("".join(parts) + part) > EXCERPTS_ROOM:
+            more = count - len(parts)
+            parts.append(
+                f'<li>and {more} more, listed on <a href="{html.escape(page)}#short">the '
+                "episode page</a></li>"
+            )
+            break
+        parts.append(part)
     return (
         f"<p>An edited excerpt of the full episode ({full}), {chosen}: "
-        f"{len(short.excerpts)} part{'s' if len(short.excerpts) != 1 else ''} of it, in "
-        f"order.</p><ol>{parts}</ol>"
+        f"{count} part{'s' if count != 1 else ''} of it, in order.</p><ol>{''.join(parts)}</ol>"
         f'<p>Full episode: <a href="{html.escape(page)}">{title}</a></p>'
     )
 

@@ -34,7 +34,7 @@ SNAP = 1.0  # seconds: the edge of a host's range moves to the nearest pause thi
 def cut_short(
     episode: Episode, short: ShortVersion, site: Site, cache_dir: Path, artwork: Path | None
 ) -> tuple[ShortVersion, bool]:
-    """The short version with its cuts moved into the quietest moment of their pauses, its
+    """The short version with its cuts moved into the silence of their pauses, its
     chapters and transcript on its own timeline, and its audio (``short.mp3``) made or found
     in the cache (then False). Raises ContentError naming the file when the mastered audio
     cannot be decoded."""
