@@ -22,7 +22,7 @@ from pipeline.errors import Problems
 from pipeline.files import sha256_file
 from pipeline.load import load_show
 from pipeline.model import Chapter, Segment, ShortSettings, Transcript, Word
-from pipeline.shorten import plan, sentences
+from pipeline.shorten import cut, plan, sentences
 from pipeline.transcribe import store
 from pipeline.transcribe.settings import DECODING
 from tests.conftest import SITE_TOML, write_outline
@@ -405,3 +405,18 @@ def _episode(spoken: Spoken):
         chapters=_chapters(spoken),
         transcript=_transcript(spoken),
     )
+
+
+@pytest.mark.parametrize("length", [10, 1000, (1 << 17) + 7, 3 * (1 << 17) - 5])
+def test_each_part_fades_in_and_out_across_blocks(length: int):
+    rate = 16000
+    held = cut._Held([(0, length + 10)], [np.ones((1, length + 10), np.float32)], length + 10)
+    blocks = list(cut.faded_blocks(held, [(5, 5 + length)], rate))
+    assert all(b.shape[1] <= 1 << 17 for b in blocks)
+    x = np.concatenate(blocks, axis=1)[0]
+    fade = min(int(cut.FADE * rate), length // 2)
+    assert len(x) == length
+    assert np.all(np.diff(x[:fade]) > 0) and x[0] < 0.05
+    assert np.all(np.diff(x[length - fade :]) < 0) and x[-1] < 0.05
+    assert np.all(x[fade : length - fade] == 1.0)
+    assert np.allclose(x[:fade], x[length - fade :][::-1])

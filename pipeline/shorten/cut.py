@@ -8,7 +8,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +21,7 @@ from pipeline.shorten.timeline import on_short_timeline
 if TYPE_CHECKING:  # numpy loads with the audio modules, when there is a cut to make
     import numpy as np
 
-CUT_VERSION = 2  # bump when the same excerpts would be cut differently
+CUT_VERSION = 3  # bump when the same excerpts would be cut differently
 MARGIN = 0.05  # seconds: a cut stays this far from every word
 FADE = 0.03  # seconds of fade out before a cut and in after it
 FRAME = 0.01  # seconds: silence is measured in frames this long
@@ -138,9 +138,11 @@ def _make(
     record: Path,
 ) -> dict:
     """Decode the mastered episode once, keep what lies near the excerpts, cut, fade,
-    normalise and encode; write the record of the result beside it."""
-    import numpy as np  # only here, where there is audio to cut
+    normalise and encode; write the record of the result beside it.
 
+    The kept samples are all the memory it takes: the excerpts are measured and encoded
+    block by block from them.
+    """
     windows = [
         (edge_window(e.start, words, short.by_host), edge_window(e.end, words, short.by_host))
         for e in short.excerpts
@@ -148,25 +150,24 @@ def _make(
     needed = [(a[0], b[1]) for a, b in windows]
     held, rate, channels = _decode_near(source, needed)
     total = held.total
-    pieces = []
-    cuts = []
+    spans = []
     for start_window, end_window in windows:
         first = cut_at(held, rate, start_window, start=True)
         last = cut_at(held, rate, end_window, start=False)
         first, last = min(first, total), min(last, total)
         if last <= first:  # a range with no pause to cut in: as written
             first, last = int(start_window[0] * rate), min(int(end_window[1] * rate), total)
-        cuts.append((round(float(first) / rate, 3), round(float(last) / rate, 3)))
-        pieces.append(faded(held.take(first, last), rate))
-    joined = np.concatenate(pieces, axis=1) if pieces else np.zeros((channels, 0), np.float32)
+        spans.append((first, last))
     meter = audio.LoudnessMeter(rate, channels)
-    meter.add(joined)
+    for block in faded_blocks(held, spans, rate):
+        meter.add(block)
     loudness = meter.integrated
     gain = settings.loudness - loudness if math.isfinite(loudness) else 0.0
     aim = audio.CEILING_DBTP - audio.HEADROOM_DB
     with audio.Mp3Writer(untagged, rate, channels, settings.bitrate) as writer:
-        for block in audio.limited(joined, rate, gain, aim):
+        for block in audio.limited_blocks(faded_blocks(held, spans, rate), rate, gain, aim):
             writer.write(block)
+    cuts = [(round(first / rate, 3), round(last / rate, 3)) for first, last in spans]
     measured = audio.measure_file(untagged)
     info = {
         "size": untagged.stat().st_size,
@@ -273,17 +274,28 @@ def cut_at(held: _Held, rate: int, window: tuple[float, float], start: bool) -> 
     return max((a + b) // 2, b - keep) if start else min((a + b) // 2, a + keep)
 
 
-def faded(samples: np.ndarray, rate: int) -> np.ndarray:
-    """The excerpt with ``FADE`` seconds of raised-cosine fade in and out at its cuts."""
+def faded_blocks(held: _Held, spans: list[tuple[int, int]], rate: int) -> Iterator[np.ndarray]:
+    """The excerpts one after the other, in blocks of at most ``audio.CHUNK`` samples, each
+    with ``FADE`` seconds of raised-cosine fade in and out at its cuts."""
     import numpy as np
 
-    samples = samples.astype(np.float32, copy=True)
-    n = min(int(FADE * rate), samples.shape[1] // 2)
-    if n > 0:
-        ramp = (0.5 - 0.5 * np.cos(np.pi * (np.arange(n) + 0.5) / n)).astype(np.float32)
-        samples[:, :n] *= ramp
-        samples[:, samples.shape[1] - n :] *= ramp[::-1]
-    return samples
+    chunk = 1 << 17
+    for first, last in spans:
+        piece = held.take(first, last)
+        n = piece.shape[1]
+        fade = min(int(FADE * rate), n // 2)
+        ramp = (0.5 - 0.5 * np.cos(np.pi * (np.arange(fade) + 0.5) / max(fade, 1))).astype(
+            np.float32
+        )
+        for a in range(0, n, chunk):
+            block = piece[:, a : a + chunk].astype(np.float32, copy=True)
+            b = a + block.shape[1]
+            if a < fade:  # the fade in
+                block[:, : fade - a] *= ramp[a:fade][: block.shape[1]]
+            if b > n - fade:  # the fade out
+                start = max(a, n - fade)
+                block[:, start - a :] *= ramp[::-1][start - (n - fade) : b - (n - fade)]
+            yield block
 
 
 def _prune(cache_dir: Path, slug: str, keep: set[str]) -> None:
