@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from pipeline import artwork, feeds, markup
 from pipeline.errors import Problems
-from pipeline.formats import transcripts
+from pipeline.formats import reading, transcripts
 from pipeline.formats.chapters import chapter_json
 from pipeline.formats.times import clock
 from pipeline.model import Episode, Issue, Output, Show
@@ -291,7 +291,9 @@ def _episode_files(
             Markup(markup.to_html(c.notes, targets, shown))
             for c, shown in zip(episode.chapters, images, strict=True)
         ],
-        "segments": episode.transcript.segments if episode.transcript else (),
+        "paragraphs": (
+            reading.paragraphs(episode.transcript, episode.chapters) if episode.transcript else []
+        ),
         "references": titled(episode.references),
         "backlinks": titled(episode.backlinks),
     }

@@ -181,3 +181,28 @@ def test_feeds_keeps_its_names_for_callers():
                  "show_guid", "episode_guid", "feed_url_guid", "short_guid", "shorts_guid",
                  "newsletter_guid", "issue_guid", "DESCRIPTION_LIMIT", "PODCAST_NS"):  # fmt: skip
         assert hasattr(feeds, name), name
+
+
+def test_the_transcript_reads_in_paragraphs_by_speaker_turn_under_chapter_headings():
+    from pipeline.formats.reading import WORDS, Paragraph, paragraphs
+
+    segments = (
+        Segment("Hello.", 0.0, 2.0, "Ada"),
+        Segment(" Welcome  back.", 2.5, 4.0, "Ada"),
+        Segment("Thanks.", 4.2, 6.0, "Ben"),
+        Segment("After a pause.", 9.0, 10.0, "Ben"),
+        Segment("Fenders now.", 12.0, 13.0, "Ben"),
+        *(Segment("word " * 50, 14.0 + k, 14.9 + k, "Ben") for k in range(4)),
+    )
+    t = Transcript(segments, (), "faster-whisper", "tiny.en", "en", (), "0" * 64)
+    chapters = (Chapter("Welcome", 0.0), Chapter("Fenders", 11.7))
+    found = paragraphs(t, chapters)
+    assert found[:4] == [
+        Paragraph(0.0, 4.0, "Ada", "Hello. Welcome back.", "Welcome", True),
+        Paragraph(4.2, 6.0, "Ben", "Thanks.", None, True),
+        Paragraph(9.0, 10.0, "Ben", "After a pause.", None, False),
+        Paragraph(12.0, 16.9, "Ben", "Fenders now. " + ("word " * 150).strip(), "Fenders", True),
+    ]
+    assert all(len(p.text.split()) <= WORDS + 50 for p in found)
+    assert [p.new_speaker for p in found[4:]] == [False] * len(found[4:])
+    assert [p.chapter for p in paragraphs(t, (Chapter("Ep", 0.0),))] == [None] * len(found)
