@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -30,7 +31,7 @@ from pipeline.errors import Problems
 from pipeline.formats import reading, transcripts
 from pipeline.formats.chapters import chapter_json
 from pipeline.formats.times import clock
-from pipeline.model import Episode, Issue, Output, Show
+from pipeline.model import Episode, Issue, Output, Show, Site
 
 TEMPLATE_LIMIT = 1_000_000  # bytes: a show's template is a page, not a data file
 
@@ -153,8 +154,10 @@ def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered
     keep: set[str] = set()
 
     def page(path: str, template: str, owner: str | None, **context: Any) -> None:
+        page_url = site.url + path.removesuffix("index.html")
         try:
-            outputs.append(Output(path, render_page(env, template, **context), owner=owner))
+            data = render_page(env, template, page_url=page_url, **context)
+            outputs.append(Output(path, data, owner=owner))
         except TemplateFailed as exc:
             problems.error(exc.path or template, f"{exc} ({path} is kept as it was)")
             keep.add(path)
@@ -165,7 +168,7 @@ def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered
 
     common: dict[str, Any] = {"site": site, "artwork": art_name}
     by_slug = {e.slug: e for e in listed}
-    for episode in listed:
+    for n, episode in enumerate(listed):  # newest first
         files, context = _episode_files(episode, outputs, targets, site.url)
         page(
             f"episodes/{episode.slug}/index.html",
@@ -177,6 +180,9 @@ def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered
             episode=episode,
             files=files,
             related=[by_slug[s] for s in episode.related if s in by_slug],
+            newer=listed[n - 1] if n else None,
+            older=listed[n + 1] if n + 1 < len(listed) else None,
+            structured=structured_data(episode, site),
         )
     for issue in issues:
         page(
@@ -221,6 +227,37 @@ def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered
         outputs.append(Output(name, result.xml))
     outputs.append(Output("sitemap.xml", sitemap(site.url, outputs, listed_show)))
     return Rendered(tuple(outputs), frozenset(keep))
+
+
+def structured_data(episode: Episode, site: Site) -> Markup:
+    """JSON-LD for search engines: a schema.org PodcastEpisode with its audio and transcript,
+    safe inside a <script> element."""
+    page = f"{site.url}episodes/{episode.slug}/"
+    doc: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "PodcastEpisode",
+        "name": episode.title,
+        "url": page,
+        "datePublished": episode.date.isoformat(),
+        "description": episode.summary or markup.to_plain(episode.intro),
+        "partOfSeries": {"@type": "PodcastSeries", "name": site.title, "url": site.url},
+    }
+    if episode.number is not None:
+        doc["episodeNumber"] = episode.number
+    if episode.audio is not None:
+        media: dict[str, Any] = {
+            "@type": "AudioObject",
+            "contentUrl": f"{page}{episode.slug}.mp3",
+            "encodingFormat": episode.audio.mime_type,
+            "duration": f"PT{round(episode.audio.duration)}S",
+        }
+        if episode.transcript is not None:
+            media["transcript"] = episode.transcript.text
+        doc["associatedMedia"] = media
+    text = json.dumps(doc, ensure_ascii=False, sort_keys=True)
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(raw, escaped)
+    return Markup(text)
 
 
 def _parse_feed(xml: bytes) -> None:

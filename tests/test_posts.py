@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -31,3 +32,37 @@ def test_the_transcript_reads_like_an_article(show: Path):
     assert 'href="mailto:owner@rain.example.org?subject=Transcript%20of%20Rain%20gear"' in section
     assert '<track kind="captions" src="transcript.vtt" srclang="en" label="Transcript">' in html
     assert (show / "feeds" / "episodes" / SLUG / "transcript.vtt").is_file()
+
+
+def test_every_page_can_be_found_shared_and_followed(show: Path):
+    spoken = speak()
+    add_episode(show, spoken)
+    older = "2026-08-20-first-ride"
+    add_episode(show, spoken, slug=older, title="First ride </script><script>alert(1)</script>")
+    assert build.build(show).problems.errors == []
+    out = show / "feeds"
+    url = "https://rain.example.org/"
+    for path in ("index.html", f"episodes/{SLUG}/index.html", f"episodes/{older}/index.html"):
+        html = (out / path).read_text()
+        here = url + path.removesuffix("index.html")
+        assert f'<link rel="canonical" href="{here}">' in html
+        assert f'<meta property="og:url" content="{here}">' in html
+        assert f'<meta property="og:image" content="{url}artwork.png">' in html
+        for feed in ("podcast", "shorts", "newsletter"):
+            assert (
+                f'type="application/rss+xml" title="Rain and Bikes ({feed})" href="{url}{feed}.xml"'
+                in html
+            )
+    newest = page(show)
+    assert f'<a rel="prev" href="../{older}/index.html">' in newest and 'rel="next"' not in newest
+    first = (out / "episodes" / older / "index.html").read_text()
+    assert f'<a rel="next" href="../{SLUG}/index.html">Rain gear →</a>' in first
+    assert "<script>alert(1)</script>" not in first
+    [ld] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', first, re.S)
+    doc = json.loads(ld)
+    assert doc["@type"] == "PodcastEpisode"
+    assert doc["name"] == "First ride </script><script>alert(1)</script>"
+    assert doc["url"] == f"{url}episodes/{older}/"
+    assert doc["associatedMedia"]["contentUrl"] == f"{url}episodes/{older}/{older}.mp3"
+    assert "Welcome back to Rain and Bikes" in doc["associatedMedia"]["transcript"]
+    assert doc["partOfSeries"] == {"@type": "PodcastSeries", "name": "Rain and Bikes", "url": url}

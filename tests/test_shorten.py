@@ -116,10 +116,18 @@ def outline(spoken: Spoken, chapters=CHAPTERS) -> str:
     )
 
 
-def add_episode(show: Path, spoken: Spoken, front: str = "", transcript: bool = True) -> Path:
+def add_episode(
+    show: Path,
+    spoken: Spoken,
+    front: str = "",
+    transcript: bool = True,
+    slug: str = SLUG,
+    title: str = "Rain gear",
+) -> Path:
     """The episode folder: outline, recording.wav and the transcript the build will use."""
-    folder = show / "episodes" / SLUG
-    write_outline(folder, f"title: Rain gear\ndate: 2026-09-03\n{front}", outline(spoken))
+    folder = show / "episodes" / slug
+    when = slug[:10]
+    write_outline(folder, f"title: {title}\ndate: {when}\n{front}", outline(spoken))
     path = folder / "recording.wav"
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
