@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import json
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -30,8 +31,9 @@ from pipeline import artwork, feeds, markup
 from pipeline.errors import Problems
 from pipeline.formats import reading, transcripts
 from pipeline.formats.chapters import chapter_json
+from pipeline.formats.structured import structured_data
 from pipeline.formats.times import clock
-from pipeline.model import Episode, Issue, Output, Show, Site
+from pipeline.model import Episode, Issue, Output, Show
 
 TEMPLATE_LIMIT = 1_000_000  # bytes: a show's template is a page, not a data file
 
@@ -183,6 +185,7 @@ def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered
             newer=listed[n - 1] if n else None,
             older=listed[n + 1] if n + 1 < len(listed) else None,
             structured=structured_data(episode, site),
+            topic_links=[(topic_slug(t), t) for t in episode.topics if topic_slug(t)],
         )
     for issue in issues:
         page(
@@ -195,6 +198,19 @@ def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered
             body=Markup(markup.to_html(issue.body, targets)),
             episodes=[by_slug[s] for s in issue_episodes(issue, listed_show) if s in by_slug],
         )
+    by_topic = topics(listed)
+    for slug, name, episodes in by_topic:
+        page(
+            f"topics/{slug}/index.html",
+            "topic.html",
+            None,
+            **common,
+            root="../../",
+            topic=name,
+            episodes=episodes,
+        )
+    if by_topic:
+        page("topics/index.html", "topics.html", None, **common, root="../", topics=by_topic)
     page(
         "index.html",
         "index.html",
@@ -204,6 +220,7 @@ def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered
         episodes=listed,
         issues=issues,
         summaries={e.slug: e.summary or markup.to_plain(e.intro) for e in listed},
+        has_topics=bool(by_topic),
     )
 
     for name, make in (
@@ -229,35 +246,25 @@ def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered
     return Rendered(tuple(outputs), frozenset(keep))
 
 
-def structured_data(episode: Episode, site: Site) -> Markup:
-    """JSON-LD for search engines: a schema.org PodcastEpisode with its audio and transcript,
-    safe inside a <script> element."""
-    page = f"{site.url}episodes/{episode.slug}/"
-    doc: dict[str, Any] = {
-        "@context": "https://schema.org",
-        "@type": "PodcastEpisode",
-        "name": episode.title,
-        "url": page,
-        "datePublished": episode.date.isoformat(),
-        "description": episode.summary or markup.to_plain(episode.intro),
-        "partOfSeries": {"@type": "PodcastSeries", "name": site.title, "url": site.url},
-    }
-    if episode.number is not None:
-        doc["episodeNumber"] = episode.number
-    if episode.audio is not None:
-        media: dict[str, Any] = {
-            "@type": "AudioObject",
-            "contentUrl": f"{page}{episode.slug}.mp3",
-            "encodingFormat": episode.audio.mime_type,
-            "duration": f"PT{round(episode.audio.duration)}S",
-        }
-        if episode.transcript is not None:
-            media["transcript"] = episode.transcript.text
-        doc["associatedMedia"] = media
-    text = json.dumps(doc, ensure_ascii=False, sort_keys=True)
-    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        text = text.replace(raw, escaped)
-    return Markup(text)
+def topic_slug(topic: str) -> str:
+    """A topic's address under ``topics/``: ASCII letters and digits with single hyphens
+    ("Rain gear" is rain-gear, "Über Räder" uber-rader); empty for a topic with none."""
+    ascii_text = unicodedata.normalize("NFKD", topic).encode("ascii", "ignore").decode()
+    return "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
+
+
+def topics(episodes: tuple[Episode, ...]) -> list[tuple[str, str, list[Episode]]]:
+    """Each topic's slug, name (as first written) and episodes (newest first), by name."""
+    found: dict[str, tuple[str, list[Episode]]] = {}
+    for episode in episodes:
+        for topic in dict.fromkeys(t for t in episode.topics if topic_slug(t)):
+            _name, listed = found.setdefault(topic_slug(topic), (topic, []))
+            if episode not in listed:
+                listed.append(episode)
+    return sorted(
+        ((slug, name, listed) for slug, (name, listed) in found.items()),
+        key=lambda item: item[1].casefold(),
+    )
 
 
 def _parse_feed(xml: bytes) -> None:

@@ -66,3 +66,36 @@ def test_every_page_can_be_found_shared_and_followed(show: Path):
     assert doc["associatedMedia"]["contentUrl"] == f"{url}episodes/{older}/{older}.mp3"
     assert "Welcome back to Rain and Bikes" in doc["associatedMedia"]["transcript"]
     assert doc["partOfSeries"] == {"@type": "PodcastSeries", "name": "Rain and Bikes", "url": url}
+
+
+def test_topic_pages_list_the_episodes_about_each_topic(show: Path):
+    spoken = speak()
+    add_episode(show, spoken, front='topics: ["Rain gear", "Über Räder", "<b>x</b>"]\n')
+    older = "2026-08-20-first-ride"
+    add_episode(show, spoken, front="topics: [rain GEAR]\n", slug=older, title="First ride")
+    assert build.build(show).problems.errors == []
+    out = show / "feeds" / "topics"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "b-x-b",
+        "index.html",
+        "rain-gear",
+        "uber-rader",
+    ]
+    rain = (out / "rain-gear" / "index.html").read_text()
+    assert "<h1>Rain gear</h1>" in rain and "2 episodes" in rain
+    assert rain.index(f"episodes/{SLUG}/index.html") < rain.index(f"episodes/{older}/index.html")
+    assert "<h1>&lt;b&gt;x&lt;/b&gt;</h1>" in (out / "b-x-b" / "index.html").read_text()
+    index = (out / "index.html").read_text()
+    assert re.findall(r'<li><a href="([^"]+)">([^<]+)</a> \((\d+)\)</li>', index) == [
+        ("b-x-b/index.html", "&lt;b&gt;x&lt;/b&gt;", "1"),
+        ("rain-gear/index.html", "Rain gear", "2"),
+        ("uber-rader/index.html", "Über Räder", "1"),
+    ]
+    assert '<a href="../../topics/uber-rader/index.html">Über Räder</a>' in page(show)
+    sitemap = (show / "feeds" / "sitemap.xml").read_text()
+    assert "<loc>https://rain.example.org/topics/rain-gear/</loc>" in sitemap
+    assert "<loc>https://rain.example.org/topics/</loc>" in sitemap
+    assert (
+        '<a href="topics/index.html">Browse by topic</a>'
+        in (show / "feeds" / "index.html").read_text()
+    )
