@@ -1,15 +1,20 @@
-"""The ``link`` stage: ``[[slug]]`` references, backlinks and related episodes by topic."""
+"""The ``link`` stage: ``[[slug]]`` references, backlinks, and related episodes by shared
+topics and by what their talk is about."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
+from collections import Counter, defaultdict
 from dataclasses import replace
 
 from pipeline.errors import Problems
 from pipeline.markup import wiki_links
 from pipeline.model import Show
+from pipeline.terms import Terms
 
 RELATED_MAX = 3
+TALK_TERMS = 40  # the terms that say most about what an episode's talk is about
+SIMILAR = 0.15  # a cosine of talk under this is chance, not a shared subject
 
 
 def link(show: Show, problems: Problems) -> Show:
@@ -34,15 +39,21 @@ def link(show: Show, problems: Problems) -> Show:
         for target in refs:
             backlinks[target].append(slug)
 
+    talk = talked_about(show)
     episodes = []
     for episode in show.episodes:
         topics = {t.casefold() for t in episode.topics}
         scored = [
-            (len(topics & {t.casefold() for t in other.topics}), other.date, other.slug)
+            (
+                len(topics & {t.casefold() for t in other.topics})
+                + similarity(talk[episode.slug], talk[other.slug]),
+                other.date,
+                other.slug,
+            )
             for other in show.episodes
             if other.slug != episode.slug
         ]
-        related = [slug for shared, _, slug in sorted(scored, reverse=True) if shared][:RELATED_MAX]
+        related = [slug for score, _, slug in sorted(scored, reverse=True) if score][:RELATED_MAX]
         episodes.append(
             replace(
                 episode,
@@ -56,3 +67,31 @@ def link(show: Show, problems: Problems) -> Show:
         for i in show.issues
     ]
     return replace(show, episodes=tuple(episodes), issues=tuple(issues))
+
+
+def talked_about(show: Show) -> dict[str, dict[str, float]]:
+    """Each episode's talk as its ``TALK_TERMS`` most telling terms, weighted (tf-idf over
+    the episodes' transcripts) and normalised to length 1; empty without a transcript."""
+    terms = Terms(show.site.transcription_language)
+    counts = {
+        e.slug: Counter(terms.of(e.transcript.text)) if e.transcript else Counter()
+        for e in show.episodes
+    }
+    spread: Counter[str] = Counter()
+    for said in counts.values():
+        spread.update(said.keys())
+    n = len(counts) + 1
+    talk = {}
+    for slug, said in counts.items():
+        weighted = {t: c * math.log(n / (spread[t] + 0.5)) for t, c in said.items()}
+        top = dict(sorted(weighted.items(), key=lambda item: -item[1])[:TALK_TERMS])
+        norm = math.sqrt(sum(w * w for w in top.values())) or 1.0
+        talk[slug] = {t: w / norm for t, w in top.items() if w > 0}
+    return talk
+
+
+def similarity(a: dict[str, float], b: dict[str, float]) -> float:
+    """How much two episodes' talk is about the same things: the cosine of their terms,
+    0 under ``SIMILAR``."""
+    cosine = sum(w * b[t] for t, w in a.items() if t in b)
+    return cosine if cosine >= SIMILAR else 0.0

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline import build
+from pipeline import build, link
+from pipeline.errors import Problems
+from pipeline.model import Episode, Segment, Show, Transcript
+from tests.factories import make_site
 from tests.test_shorten import CHAPTERS, SLUG, add_episode, page, speak
 
 
@@ -99,3 +103,37 @@ def test_topic_pages_list_the_episodes_about_each_topic(show: Path):
         '<a href="topics/index.html">Browse by topic</a>'
         in (show / "feeds" / "index.html").read_text()
     )
+
+
+def _talking(slug: str, topics: tuple[str, ...], text: str):
+
+    transcript = Transcript(
+        (Segment(text, 0.0, 60.0),), (), "faster-whisper", "tiny.en", "en", (), "0"
+    )
+    return Episode(
+        slug=slug,
+        folder=Path(slug),
+        title=slug,
+        date=datetime(2026, 9, int(slug[8:10]), tzinfo=UTC),
+        body="",
+        topics=topics,
+        transcript=transcript,
+    )
+
+
+def test_episodes_with_no_shared_topic_but_similar_talk_are_related():
+
+    fenders = "Long fenders with mud flaps keep the spray off your back and your chain clean. "
+    council = "The council voted on the budget for the new tram line and the parking fees. "
+    episodes = (
+        _talking("2026-09-03-a", ("gear",), fenders * 3 + "Mudguards rattle on cobbles."),
+        _talking("2026-09-10-b", ("winter",), fenders * 2 + "Mudguards and spray in winter."),
+        _talking("2026-09-17-c", (), council * 3),
+        _talking("2026-09-24-d", ("gear",), council * 2 + "Tram tracks and parking."),
+    )
+    show = Show(Path("."), make_site(), episodes, ())
+    related = {e.slug: e.related for e in link.link(show, Problems()).episodes}
+    assert related["2026-09-10-b"] == ("2026-09-03-a",)  # no shared topic: the talk
+    assert related["2026-09-03-a"][:2] == ("2026-09-24-d", "2026-09-10-b")  # topic, then talk
+    assert related["2026-09-17-c"] == ("2026-09-24-d",)
+    assert all(slug not in related[slug] for slug in related)
