@@ -39,14 +39,14 @@ def link(show: Show, problems: Problems) -> Show:
         for target in refs:
             backlinks[target].append(slug)
 
-    talk = talked_about(show)
+    alike = similar_talk(talked_about(show))
     episodes = []
     for episode in show.episodes:
         topics = {t.casefold() for t in episode.topics}
         scored = [
             (
                 len(topics & {t.casefold() for t in other.topics})
-                + similarity(talk[episode.slug], talk[other.slug]),
+                + alike[episode.slug].get(other.slug, 0.0),
                 other.date,
                 other.slug,
             )
@@ -90,8 +90,20 @@ def talked_about(show: Show) -> dict[str, dict[str, float]]:
     return talk
 
 
-def similarity(a: dict[str, float], b: dict[str, float]) -> float:
-    """How much two episodes' talk is about the same things: the cosine of their terms,
-    0 under ``SIMILAR``."""
-    cosine = sum(w * b[t] for t, w in a.items() if t in b)
-    return cosine if cosine >= SIMILAR else 0.0
+def similar_talk(talk: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """For each episode, the others whose talk is about the same things: the cosine of
+    their terms, where it is at least ``SIMILAR``. Only episodes that share a term are
+    compared (an index of the terms), so a large show is not compared pair by pair."""
+    postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for slug, weights in talk.items():
+        for term, weight in weights.items():
+            postings[term].append((slug, weight))
+    alike = {}
+    for slug, weights in talk.items():
+        dots: defaultdict[str, float] = defaultdict(float)
+        for term, weight in weights.items():
+            for other, theirs in postings[term]:
+                if other != slug:
+                    dots[other] += weight * theirs
+        alike[slug] = {other: dot for other, dot in dots.items() if dot >= SIMILAR}
+    return alike
