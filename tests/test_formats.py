@@ -206,3 +206,35 @@ def test_the_transcript_reads_in_paragraphs_by_speaker_turn_under_chapter_headin
     assert all(len(p.text.split()) <= WORDS + 50 for p in found)
     assert [p.new_speaker for p in found[4:]] == [False] * len(found[4:])
     assert [p.chapter for p in paragraphs(t, (Chapter("Ep", 0.0),))] == [None] * len(found)
+
+
+def test_unsure_paragraphs_are_marked_and_corrected_ones_never_are():
+    from pipeline.formats.reading import DOUBT, paragraphs
+    from pipeline.model import Word
+
+    def spoken(text: str, start: float, probability: float) -> tuple[Word, ...]:
+        return tuple(
+            Word(w, start + 0.3 * i, start + 0.3 * i + 0.25, probability)
+            for i, w in enumerate(text.split())
+        )
+
+    sure, unsure = DOUBT + 0.3, DOUBT - 0.3
+    words = (
+        *spoken("Fenders keep you dry.", 0.0, sure),
+        *spoken("The Bromtan folds small.", 5.0, unsure),
+        *spoken("Locks cost money.", 10.0, unsure),
+    )
+    segments = (
+        Segment("Fenders keep you dry.", 0.0, 1.2, "Ada"),
+        Segment("The Bromtan folds small.", 5.0, 6.2, "Ben"),
+        Segment("Locks cost money.", 10.0, 11.0, "Ada"),
+    )
+    t = Transcript(segments, words, "faster-whisper", "tiny.en", "en", (), "0" * 64)
+    assert [(p.doubtful, p.corrected) for p in paragraphs(t)] == [
+        (False, False), (True, False), (True, False),
+    ]  # fmt: skip
+    fixed = (segments[0], replace(segments[1], text="The Brompton folds small."), segments[2])
+    edited = replace(t, segments=fixed, edited=True)
+    assert [(p.doubtful, p.corrected) for p in paragraphs(edited)] == [
+        (False, False), (False, True), (True, False),
+    ]  # fmt: skip

@@ -33,6 +33,13 @@ def test_the_transcript_reads_like_an_article(show: Path):
     )
     assert float(paragraphs[1][0]) > float(paragraphs[0][0])
     assert "Made by speech recognition, so it may get a word wrong" in section
+    assert "unsure" not in section and "corrected" not in section  # clear speech, as heard
+    [cite] = re.findall(r'<details class="cite"><summary>Cite</summary><p>(.*?)</p>', section)[:1]
+    start = paragraphs[0][0]
+    here = f"https://rain.example.org/episodes/{SLUG}/#t={start}"
+    assert cite == (
+        f'Ada, “Rain gear”, Rain and Bikes, 3 September 2026, at 0:00. <a href="{here}">{here}</a>'
+    )
     assert 'href="mailto:owner@rain.example.org?subject=Transcript%20of%20Rain%20gear"' in section
     assert '<track kind="captions" src="transcript.vtt" srclang="en" label="Transcript">' in html
     assert (show / "feeds" / "episodes" / SLUG / "transcript.vtt").is_file()
