@@ -185,7 +185,7 @@ def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered
             newer=listed[n - 1] if n else None,
             older=listed[n + 1] if n + 1 < len(listed) else None,
             structured=structured_data(episode, site),
-            topic_links=[(topic_slug(t), t) for t in episode.topics if topic_slug(t)],
+            topic_links=[(to, t) for t in episode.topics if (to := topic_slug(t))],
         )
     for issue in issues:
         page(

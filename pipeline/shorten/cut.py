@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pipeline import audio
 from pipeline.files import remove_stale, write_atomic
 from pipeline.model import Episode, PublishedAudio, ShortVersion, Site, Word
-from pipeline.shorten.timeline import on_short_timeline
+from pipeline.shorten.timeline import on_short_timeline, one_after_another
 
 if TYPE_CHECKING:  # numpy loads with the audio modules, when there is a cut to make
     import numpy as np
@@ -29,6 +29,7 @@ LOOK = 0.4  # seconds beyond a pause's word times where its silence may still be
 KEEP = 0.3  # seconds of a pause kept at most before an excerpt's first word and after its last
 SILENT_DB = 10.0  # a 10 ms frame this close to the quietest near a cut is silence
 SNAP = 1.0  # seconds: the edge of a host's range moves to the nearest pause this close
+BLOCK = 1 << 17  # samples measured and encoded at a time (the meters' and limiter's chunk)
 
 
 def cut_short(
@@ -49,12 +50,13 @@ def cut_short(
     made = info is None
     if info is None:
         info = _make(episode.audio.path, short, words, settings, untagged, record)
-    cuts = [(start, end) for start, end in info["cuts"]]
-    excerpts, at = [], 0.0
-    for excerpt, (start, end) in zip(short.excerpts, cuts, strict=True):
-        excerpts.append(replace(excerpt, start=start, end=end, at=round(at, 3)))
-        at += end - start
-    cut = on_short_timeline(episode, replace(short, excerpts=tuple(excerpts)))
+    excerpts = one_after_another(
+        [
+            replace(excerpt, start=start, end=end)
+            for excerpt, (start, end) in zip(short.excerpts, info["cuts"], strict=True)
+        ]
+    )
+    cut = on_short_timeline(episode, replace(short, excerpts=excerpts))
     tags = short_tags(episode, cut, site, artwork, info["duration"])
     tag_key = hashlib.sha256(f"{key}\0{tags.fingerprint()}".encode()).hexdigest()
     tagged = cache_dir / f"{episode.slug}.{tag_key[:20]}.short-tagged.mp3"
@@ -93,17 +95,14 @@ def short_tags(
 class Target:
     """How the short version is encoded: as loud as the full episode, at its bitrate."""
 
-    loudness: float  # LUFS
+    loudness: float | None  # LUFS, as the master measured it; None: silence, left as it is
     bitrate: int  # kbps of the whole stream
 
     @classmethod
     def of(cls, episode: Episode, site: Site) -> Target:
         assert episode.audio is not None
         channels = episode.audio.channels
-        loudness = episode.audio.loudness
-        if loudness is None:  # silence, as measured: the target it was mastered to
-            loudness = site.audio.loudness or (-16.0 if channels == 2 else -19.0)
-        return cls(float(loudness), audio.mp3_bitrate(site.audio.bitrate * channels))
+        return cls(episode.audio.loudness, audio.mp3_bitrate(site.audio.bitrate * channels))
 
 
 def _key(episode: Episode, short: ShortVersion, settings: Target) -> str:
@@ -143,8 +142,10 @@ def _make(
     The kept samples are all the memory it takes: the excerpts are measured and encoded
     block by block from them.
     """
+    ends = [w.end for w in words]
     windows = [
-        (edge_window(e.start, words, short.by_host), edge_window(e.end, words, short.by_host))
+        (edge_window(e.start, words, ends, short.by_host),
+         edge_window(e.end, words, ends, short.by_host))
         for e in short.excerpts
     ]  # fmt: skip
     needed = [(a[0], b[1]) for a, b in windows]
@@ -162,7 +163,8 @@ def _make(
     for block in faded_blocks(held, spans, rate):
         meter.add(block)
     loudness = meter.integrated
-    gain = settings.loudness - loudness if math.isfinite(loudness) else 0.0
+    wanted = settings.loudness
+    gain = wanted - loudness if wanted is not None and math.isfinite(loudness) else 0.0
     aim = audio.CEILING_DBTP - audio.HEADROOM_DB
     with audio.Mp3Writer(untagged, rate, channels, settings.bitrate) as writer:
         for block in audio.limited_blocks(faded_blocks(held, spans, rate), rate, gain, aim):
@@ -181,12 +183,14 @@ def _make(
     return info
 
 
-def edge_window(at: float, words: Sequence[Word], by_host: bool) -> tuple[float, float]:
-    """The pause the cut at ``at`` goes in, ``MARGIN`` from its words. A host's edge first
-    moves to the pause nearest it within ``SNAP``; with no word times the audio decides."""
+def edge_window(
+    at: float, words: Sequence[Word], ends: Sequence[float], by_host: bool
+) -> tuple[float, float]:
+    """The pause the cut at ``at`` goes in, ``MARGIN`` from its words (``ends``: each word's
+    end). A host's edge first moves to the pause nearest it within ``SNAP``; with no word
+    times the audio decides."""
     if not words:
         return max(0.0, at - SNAP), at + SNAP
-    ends = [w.end for w in words]
     i = bisect.bisect_right(ends, at + 1e-6)  # words[:i] end by at
     if by_host:
         gaps = [
@@ -221,7 +225,8 @@ class _Held:
 
 
 def _decode_near(source: Path, needed: list[tuple[float, float]]) -> tuple[_Held, int, int]:
-
+    """The mastered episode decoded once, keeping the samples near each (start, end) needed,
+    with room for a pause's silence beyond the word times; also its rate and channels."""
     blocks = audio.Blocks(source).start()
     rate, channels = blocks.rate, blocks.channels
     merged: list[list[int]] = []
@@ -275,11 +280,11 @@ def cut_at(held: _Held, rate: int, window: tuple[float, float], start: bool) -> 
 
 
 def faded_blocks(held: _Held, spans: list[tuple[int, int]], rate: int) -> Iterator[np.ndarray]:
-    """The excerpts one after the other, in blocks of at most ``audio.CHUNK`` samples, each
-    with ``FADE`` seconds of raised-cosine fade in and out at its cuts."""
+    """The excerpts one after the other, in blocks of at most ``BLOCK`` samples, each with
+    ``FADE`` seconds of raised-cosine fade in and out at its cuts."""
     import numpy as np
 
-    chunk = 1 << 17
+    chunk = BLOCK
     for first, last in spans:
         piece = held.take(first, last)
         n = piece.shape[1]

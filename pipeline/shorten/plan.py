@@ -21,6 +21,7 @@ from pipeline.model import (
     Soundbite,
 )
 from pipeline.shorten.sentences import Sentence, without_fillers
+from pipeline.shorten.timeline import one_after_another
 
 OPENING = 12.0  # seconds: the short version opens with the episode's first sentences
 PAD = 0.35  # seconds of pause kept at most on either side of an excerpt
@@ -71,15 +72,13 @@ def plan(
     else:
         excerpts = [_span(found, run) for run in _runs(choose(found, target))]
         by_host = False
-    placed, at = [], 0.0
-    for start, end in excerpts:
-        placed.append(
-            Excerpt(round(start, 3), round(end, 3), round(at, 3), said(found, start, end))
-        )
-        at += end - start
+    placed = [
+        Excerpt(round(start, 3), round(end, 3), 0.0, said(found, start, end))
+        for start, end in excerpts
+    ]
     return ShortVersion(
         target=target,
-        excerpts=tuple(placed),
+        excerpts=one_after_another(placed),
         by_host=by_host,
         key_points=points,
         soundbites=bites,

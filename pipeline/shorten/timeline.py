@@ -10,6 +10,15 @@ from pipeline.model import Chapter, Episode, Excerpt, Segment, ShortVersion, Tra
 INSIDE = 0.3  # seconds a segment may reach past an excerpt and still be shown whole
 
 
+def one_after_another(excerpts: Sequence[Excerpt]) -> tuple[Excerpt, ...]:
+    """The excerpts with ``at``, where each begins in the short version: one after another."""
+    placed, at = [], 0.0
+    for excerpt in excerpts:
+        placed.append(replace(excerpt, at=round(at, 3)))
+        at += excerpt.end - excerpt.start
+    return tuple(placed)
+
+
 def on_short_timeline(episode: Episode, short: ShortVersion) -> ShortVersion:
     """The short version with its chapters and transcript on its own timeline."""
     transcript = episode.transcript
