@@ -90,7 +90,7 @@ def build(root: Path, out: Path | None = None, reporter: Reporter | None = None)
             ahead.stop()
         show = shorten.shorten_show(show, state.master_dir(state_dir), problems, reporter)
         kept = last_good(show, state_dir, out, problems)
-        rendered = render.render_show(show, problems, kept)
+        rendered = render.render_show(show, problems, kept, state.search_dir(state_dir))
         written = publish.publish(
             rendered.outputs,
             out,

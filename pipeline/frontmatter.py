@@ -1,6 +1,6 @@
 """Front matter: the YAML at the top of an outline or an issue, and its typed keys.
 
-``read_front_matter`` splits a file into its front matter, read as the text the host typed
+``read_document`` splits a file into its front matter, read as the text the host typed
 (see FrontMatterLoader), and its body; the converters turn a key's text into the date,
 number, flag, names or time ranges it means, raising ContentError with the fix.
 """
@@ -117,8 +117,9 @@ FrontMatterLoader.add_implicit_resolver(
 )
 
 
-def read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
-    """Split a Markdown file into its YAML front matter (a mapping) and its body.
+def read_document(path: Path) -> tuple[dict[str, Any], str, int]:
+    """Split a Markdown file into its YAML front matter (a mapping), its body, and the line
+    of the file the body starts on (so a problem in the body can name its line).
 
     The file is at most MAX_TEXT_BYTES (checked before it is read); control characters are
     refused in all of it (see ``text.bad_character``), and the front matter's values are
@@ -145,7 +146,9 @@ def read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
     if bad:
         raise ContentError(path, _raw_character_message(text, bad, 4 + end.start()))
     raw = text[4 : 4 + end.start()]
-    body = text[4 + end.end() :].lstrip("\n")
+    rest = text[4 + end.end() :]
+    body = rest.lstrip("\n")
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
     try:
         meta = yaml.load(raw, Loader=FrontMatterLoader)  # a SafeLoader subclass
     except _Refused as exc:
@@ -177,7 +180,7 @@ def read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
     problem = text_problem(meta, MULTILINE_KEYS)
     if problem:
         raise ContentError(path, problem)
-    return meta, body
+    return meta, body, body_line
 
 
 def _read_limited(path: Path) -> bytes:

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 
 from pipeline.errors import Problems
-from pipeline.markup import wiki_links
+from pipeline.markup import wiki_links_by_line
 from pipeline.model import Show
 from pipeline.terms import Terms
 
@@ -18,18 +18,24 @@ SIMILAR = 0.15  # a cosine of talk under this is chance, not a shared subject
 
 
 def link(show: Show, problems: Problems) -> Show:
-    """Resolve every ``[[slug]]``; an unknown target is a warning naming the file."""
+    """Resolve every ``[[slug]]``; an unknown target is a warning naming the file and line."""
     targets = {e.slug for e in show.episodes} | {i.slug for i in show.issues}
     known_elsewhere = {e.slug for e in show.waiting}
     references: dict[str, tuple[str, ...]] = {}
-    sources = [(e.slug, e.outline_path, e.body) for e in show.episodes]
-    sources += [(i.slug, i.path, i.body) for i in show.issues]
-    for slug, path, text in sources:
+    sources = [(e.slug, e.outline_path, e.body, e.body_line) for e in show.episodes]
+    sources += [(i.slug, i.path, i.body, i.body_line) for i in show.issues]
+    for slug, path, text, first_line in sources:
         found: list[str] = []
-        for target in wiki_links(text):
+        for target, line in wiki_links_by_line(text):
             if target not in targets:
-                why = "is not published yet" if target in known_elsewhere else "does not exist"
-                problems.warning(path, f"[[{target}]] {why}; it is shown as plain text until it is")
+                if target in known_elsewhere:
+                    why = "is not published yet (it has no recording); it is shown as plain text"
+                else:
+                    why = (
+                        "names no episode or issue; it is shown as plain text: use the name of "
+                        "a folder in episodes/ or of a file in issues/ (without .md)"
+                    )
+                problems.warning(path, f"line {first_line + line}: [[{target}]] {why}")
             elif target != slug and target not in found:
                 found.append(target)
         references[slug] = tuple(found)

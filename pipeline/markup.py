@@ -49,7 +49,12 @@ def chapter_headings(text: str) -> list[tuple[int, int, str]]:
 
 def wiki_links(text: str) -> list[str]:
     """The slugs that ``[[slug]]`` links in text point to, in order of appearance."""
-    return [m.group(1).strip() for m in WIKI_LINK.finditer(text)]
+    return [slug for slug, _line in wiki_links_by_line(text)]
+
+
+def wiki_links_by_line(text: str) -> list[tuple[str, int]]:
+    """Each ``[[slug]]`` link's slug and the line of ``text`` it is on (the first is 0)."""
+    return [(m.group(1).strip(), text.count("\n", 0, m.start())) for m in WIKI_LINK.finditer(text)]
 
 
 def resolve_wiki_links(text: str, targets: Mapping[str, tuple[str, str]]) -> str:

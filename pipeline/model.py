@@ -315,6 +315,7 @@ class Episode:
     title: str
     date: datetime  # timezone-aware
     body: str  # Markdown of the outline, front matter removed
+    body_line: int = 1  # the line of outline.md the body starts on
     intro: str = ""  # Markdown before the first chapter heading
     chapters: tuple[Chapter, ...] = ()
     summary: str = ""
@@ -358,6 +359,7 @@ class Issue:
     title: str
     date: datetime
     body: str
+    body_line: int = 1  # the line of the file the body starts on
     subject: str = ""
     preheader: str = ""
     episodes: tuple[str, ...] | None = None  # None: chosen by date

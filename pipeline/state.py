@@ -47,6 +47,11 @@ def master_dir(state: Path) -> Path:
     return state / "master"
 
 
+def search_dir(state: Path) -> Path:
+    """The search index of the last build, reused while no page's text changes."""
+    return state / "search"
+
+
 def published_dir(state: Path) -> Path:
     """The last good version of each episode and issue, as versioned JSON."""
     return state / "published"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,12 +35,15 @@ def test_the_transcript_reads_like_an_article(show: Path):
     assert float(paragraphs[1][0]) > float(paragraphs[0][0])
     assert "Made by speech recognition, so it may get a word wrong" in section
     assert "unsure" not in section and "corrected" not in section  # clear speech, as heard
-    [cite] = re.findall(r'<details class="cite"><summary>Cite</summary><p>(.*?)</p>', section)[:1]
+    cites = re.findall(r'<summary>Cite</summary><p class="citation">(.*?)</p><p>(.*?)</p>', section)
+    [(cite, own)] = cites[:1]
     start = paragraphs[0][0]
     here = f"https://rain.example.org/episodes/{SLUG}/#t={start}"
     assert cite == (
         f'Ada, “Rain gear”, Rain and Bikes, 3 September 2026, at 0:00. <a href="{here}">{here}</a>'
     )
+    assert own == f'<a class="own" href="#at-{start}">Link to this paragraph</a>'
+    assert f'id="at-{start}"' in section
     assert 'href="mailto:owner@rain.example.org?subject=Transcript%20of%20Rain%20gear"' in section
     assert '<track kind="captions" src="transcript.vtt" srclang="en" label="Transcript">' in html
     assert (show / "feeds" / "episodes" / SLUG / "transcript.vtt").is_file()
@@ -144,3 +148,54 @@ def test_episodes_with_no_shared_topic_but_similar_talk_are_related():
     assert related["2026-09-03-a"][:2] == ("2026-09-24-d", "2026-09-10-b")  # topic, then talk
     assert related["2026-09-17-c"] == ("2026-09-24-d",)
     assert all(slug not in related[slug] for slug in related)
+
+
+def test_a_link_to_an_episode_that_does_not_exist_names_the_file_and_line(show: Path):
+    add_episode(show, speak(), front="summary: Capes.\n")
+    (show / "issues" / "2026-09-30-letter.md").write_text(
+        "---\ntitle: September letter\ndate: 2026-09-30\n---\n\nDear riders,\n\n"
+        f"Listen to [[{SLUG}]], then [[2026-09-31-typo]].\n"
+    )
+    report = build.build(show)
+    issue = show / "issues" / "2026-09-30-letter.md"
+    [problem] = [p for p in report.problems.items if "typo" in p.message]
+    assert (problem.level, problem.path) == ("warning", issue)
+    assert problem.message == (
+        "line 8: [[2026-09-31-typo]] names no episode or issue; it is shown as plain text: use "
+        "the name of a folder in episodes/ or of a file in issues/ (without .md)"
+    )
+    letter = (show / "feeds" / "issues" / "2026-09-30-letter" / "index.html").read_text()
+    assert f'<a href="../../episodes/{SLUG}/index.html" rel="noopener">Rain gear</a>' in letter
+    assert "then 2026-09-31-typo." in letter
+
+
+def test_script_in_any_text_of_the_show_is_shown_as_text_on_every_page(show: Path):
+    attack = "<script>alert(1)</script>"
+    spoken = speak()
+    spoken = replace(
+        spoken,
+        segments=(replace(spoken.segments[0], text=f"Welcome {attack}"), *spoken.segments[1:]),
+    )
+    front = (
+        f'summary: "Capes {attack}"\ntopics: ["{attack}"]\n'
+        f'guests: [{{name: "Kim {attack}", href: "https://kim.example.org/"}}]\n'
+    )
+    add_episode(show, spoken, front=front, title=f"Rain {attack}")
+    folder = show / "episodes" / SLUG
+    text = (folder / "outline.md").read_text()
+    (folder / "outline.md").write_text(
+        text.replace("Welcome\n", f"Welcome {attack}\n\nNotes {attack}\n", 1)
+    )
+    (show / "issues" / "2026-09-30-letter.md").write_text(
+        f"---\ntitle: Letter {attack}\ndate: 2026-09-30\n---\nDear riders {attack}\n"
+    )
+    assert build.build(show).problems.errors == []
+    pages = sorted((show / "feeds").rglob("*.html"))
+    assert len(pages) >= 6  # home, episode, issue, topic, topics, search
+    for path in pages:
+        html = path.read_text()
+        assert "alert(1)</script>" not in html, path
+    episode = page(show)
+    assert "Rain &lt;script&gt;alert(1)&lt;/script&gt;" in episode
+    assert "Kim &lt;script&gt;alert(1)&lt;/script&gt;" in episode
+    assert "Welcome &lt;script&gt;alert(1)&lt;/script&gt;" in episode  # the transcript

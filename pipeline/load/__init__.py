@@ -175,7 +175,7 @@ def load_episode(
             f"has no outline.md; create one with `pipeline new episode {slug}` "
             "(front matter with title and date, then the outline)",
         )
-    meta, body = frontmatter.read_front_matter(outline)
+    meta, body, body_line = frontmatter.read_document(outline)
     frontmatter.refuse_unknown_keys(meta, EPISODE_KEYS, outline)
     if frontmatter.boolean(meta, "draft", outline, default=False):
         return None
@@ -211,6 +211,7 @@ def load_episode(
         title=title,
         date=when,
         body=body,
+        body_line=body_line,
         intro=intro,
         chapters=chapters,
         summary=frontmatter.optional_text(meta, "summary", outline),
@@ -363,7 +364,7 @@ def load_issue(path: Path, site: Site, root: Path | None = None) -> Issue | None
             "single hyphens only (like 2024-08-newsletter.md)",
         )
     _inside(path, root if root is not None else path.parent.parent)
-    meta, body = frontmatter.read_front_matter(path)
+    meta, body, body_line = frontmatter.read_document(path)
     frontmatter.refuse_unknown_keys(meta, ISSUE_KEYS, path)
     if frontmatter.boolean(meta, "draft", path, default=False):
         return None
@@ -377,6 +378,7 @@ def load_issue(path: Path, site: Site, root: Path | None = None) -> Issue | None
         title=title,
         date=frontmatter.parse_date(meta, path, site.timezone),
         body=body,
+        body_line=body_line,
         subject=frontmatter.optional_text(meta, "subject", path) or title,
         preheader=frontmatter.optional_text(meta, "preheader", path),
         episodes=episodes,

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import (
     ChoiceLoader,
@@ -34,7 +31,10 @@ from pipeline.formats.chapters import chapter_json
 from pipeline.formats.structured import structured_data
 from pipeline.formats.times import clock
 from pipeline.model import Episode, Issue, Output, Show
+from pipeline.render import search
+from pipeline.render.listings import archive, sitemap, topic_slug, topics
 
+LATEST, LATEST_ISSUES = 5, 3  # on the home page; the archive below them lists everything
 TEMPLATE_LIMIT = 1_000_000  # bytes: a show's template is a page, not a data file
 
 
@@ -137,8 +137,13 @@ def render_page(env: Environment, name: str, **context: Any) -> bytes:
         raise TemplateFailed(name, exc) from None
 
 
-def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered:
+def render_show(
+    show: Show, problems: Problems, kept: Kept = Kept(), search_cache: Path | None = None
+) -> Rendered:
     """Everything published for the show, as outputs for the publish stage.
+
+    With ``search_cache`` (a folder of the state folder), the search index is built there
+    (or reused from there) and published under ``pagefind/``.
 
     ``kept`` holds the last good version of broken episodes and issues: they are rendered
     again from it, so they stay online as they were, also into a new output folder. A page
@@ -211,6 +216,10 @@ def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered
         )
     if by_topic:
         page("topics/index.html", "topics.html", None, **common, root="../", topics=by_topic)
+    if search_cache is not None:
+        found = search.records(listed, issues)
+        outputs += search.search_index(found, site.language, search_cache, problems)
+        page("search/index.html", "search.html", None, **common, root="../", topics=by_topic)
     page(
         "index.html",
         "index.html",
@@ -219,8 +228,12 @@ def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered
         root="",
         episodes=listed,
         issues=issues,
-        summaries={e.slug: e.summary or markup.to_plain(e.intro) for e in listed},
+        summaries={e.slug: e.summary or markup.to_plain(e.intro) for e in listed[:LATEST]},
         has_topics=bool(by_topic),
+        latest=LATEST,
+        latest_issues=LATEST_ISSUES,
+        archive=archive(listed, issues),
+        subscribe_address=site.newsletter.reply_to or site.newsletter.from_ or site.email,
     )
 
     for name, make in (
@@ -244,27 +257,6 @@ def render_show(show: Show, problems: Problems, kept: Kept = Kept()) -> Rendered
         outputs.append(Output(name, result.xml))
     outputs.append(Output("sitemap.xml", sitemap(site.url, outputs, listed_show)))
     return Rendered(tuple(outputs), frozenset(keep))
-
-
-def topic_slug(topic: str) -> str:
-    """A topic's address under ``topics/``: ASCII letters and digits with single hyphens
-    ("Rain gear" is rain-gear, "Über Räder" uber-rader); empty for a topic with none."""
-    ascii_text = unicodedata.normalize("NFKD", topic).encode("ascii", "ignore").decode()
-    return "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
-
-
-def topics(episodes: tuple[Episode, ...]) -> list[tuple[str, str, list[Episode]]]:
-    """Each topic's slug, name (as first written) and episodes (newest first), by name."""
-    found: dict[str, tuple[str, list[Episode]]] = {}
-    for episode in episodes:
-        for topic in dict.fromkeys(t for t in episode.topics if topic_slug(t)):
-            _name, listed = found.setdefault(topic_slug(topic), (topic, []))
-            if episode not in listed:
-                listed.append(episode)
-    return sorted(
-        ((slug, name, listed) for slug, (name, listed) in found.items()),
-        key=lambda item: item[1].casefold(),
-    )
 
 
 def _parse_feed(xml: bytes) -> None:
@@ -373,23 +365,3 @@ def issue_episodes(issue: Issue, show: Show) -> tuple[str, ...]:
     earlier = [i.date for i in show.issues if i.date < issue.date]
     since = max(earlier) if earlier else datetime.min.replace(tzinfo=issue.date.tzinfo)
     return tuple(e.slug for e in show.episodes if since < e.date <= issue.date)
-
-
-def sitemap(url: str, outputs: list[Output], show: Show) -> bytes:
-    """Every page, with the date of its content where it has one."""
-    dates = {f"episodes/{e.slug}/index.html": e.date for e in show.episodes}
-    dates.update({f"issues/{i.slug}/index.html": i.date for i in show.issues})
-    newest = max(dates.values(), default=None)
-    lines = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
-    ]
-    for output in sorted(outputs, key=lambda o: o.path):
-        if not output.path.endswith("index.html"):
-            continue
-        loc = url + output.path.removesuffix("index.html")
-        when = dates.get(output.path, newest)
-        lastmod = f"<lastmod>{when.date().isoformat()}</lastmod>" if when else ""
-        lines.append(f"  <url><loc>{xml_escape(loc)}</loc>{lastmod}</url>")
-    lines.append("</urlset>\n")
-    return "\n".join(lines).encode()
