@@ -1,5 +1,6 @@
 """The entry point of the feed rules: each published feed is read, held to the document
-rules (present, well-formed, RSS 2.0, namespaces), then to the channel, item and guid rules."""
+rules (present, well-formed, RSS 2.0, namespaces), then to the channel, item and guid rules;
+then the pages beside the feeds are held to the page rules (links, transcripts)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pipeline.check.feed import (
 )
 from pipeline.check.guids import check_stability, load_guids, save_guids
 from pipeline.check.items import check_items
+from pipeline.check.pages import check_pages
 from pipeline.errors import Problem
 from pipeline.model import Site
 from pipeline.state import guids_path
@@ -61,7 +63,8 @@ def check_feeds(
     """Apply the feed rules to podcast.xml, shorts.xml and newsletter.xml in the output folder.
 
     Records each item's guid in ``<state_dir>/guids.json`` so that the next check can tell
-    when one changed. Rules in ``skip`` are not reported (the build reported them already).
+    when one changed. Then applies the page rules (``check.pages``) to the HTML pages beside
+    the feeds. Rules in ``skip`` are not reported (the build reported them already).
     """
     out, state_path = Path(out), guids_path(Path(state_dir))
     problems: list[Problem] = []
@@ -95,4 +98,5 @@ def check_feeds(
         check_items(feed, channel)
         state[name] = check_stability(feed, state.get(name, {}), state_path)
     save_guids(state_path, state)
+    problems += check_pages(out, site, skip)
     return problems
