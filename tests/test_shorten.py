@@ -123,11 +123,12 @@ def add_episode(
     transcript: bool = True,
     slug: str = SLUG,
     title: str = "Rain gear",
+    chapters=CHAPTERS,
 ) -> Path:
     """The episode folder: outline, recording.wav and the transcript the build will use."""
     folder = show / "episodes" / slug
     when = slug[:10]
-    write_outline(folder, f"title: {title}\ndate: {when}\n{front}", outline(spoken))
+    write_outline(folder, f"title: {title}\ndate: {when}\n{front}", outline(spoken, chapters))
     path = folder / "recording.wav"
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
