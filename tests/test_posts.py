@@ -23,7 +23,7 @@ def test_the_transcript_reads_like_an_article(show: Path):
     headings = re.findall(r'<h3 class="transcript-chapter">([^<]+)</h3>', section)
     assert headings == [title for title, _notes, _said in CHAPTERS]
     paragraphs = re.findall(
-        r"<p><a class=\"ts\" href=\"#t=([\d.]+)\"[^>]*>[^<]+</a>(.*?)</p>", section
+        r"<p><a class=\"ts\" href=\"#t=([\d.]+)\"[^>]*>[^<]+</a> (.*?)</p>", section
     )
     # One speaker, one paragraph per chapter: the name once, where each chapter opens.
     assert len(paragraphs) == len(CHAPTERS)

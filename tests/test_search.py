@@ -30,28 +30,35 @@ def indexed(show: Path) -> dict[str, dict]:
     return found
 
 
-def test_every_paragraph_is_a_search_result_at_its_moment(show: Path):
+def test_every_paragraph_is_found_at_its_moment(show: Path):
     spoken = speak()
     add_episode(show, spoken, front='summary: "Capes & <b>boots</b>"\n')
+    (show / "issues" / "2026-09-30-letter.md").write_text(
+        "---\ntitle: September letter\ndate: 2026-09-30\n---\nZeppelins over the moor.\n"
+    )
     assert build.build(show).problems.errors == []
     files = pagefind_files(show)
     assert {"pagefind.js", "pagefind-entry.json", "wasm.en.pagefind"} <= set(files)
     assert any(name.startswith("index/") for name in files)
     assert not any("-ui." in name or name.startswith("playground") for name in files)
     records = indexed(show)
-    page = f"episodes/{SLUG}/index.html"
-    moments = sorted(
-        (u for u in records if u.startswith(f"{page}#t=")), key=lambda u: float(u[len(page) + 3 :])
-    )
-    assert set(records) == {page, *moments}
-    assert json.loads(files["pagefind-entry.json"])["languages"]["en"]["page_count"] == len(records)
-    assert records[page]["meta"]["title"] == "Rain gear"
-    assert records[page]["content"].startswith("Capes & <b>boots</b>")  # text: pages escape it
-    first = records[moments[0]]
-    assert moments[0] == f"{page}#t={spoken.segments[0].start}"
-    assert first["content"].startswith("Ada: Welcome back to Rain and Bikes")
-    assert first["meta"] == {"title": "Rain gear", "at": "0:00"}
-    assert len(moments) == len(re.findall(r'class="paragraph', (show / "feeds" / page).read_text()))
+    page = f"/episodes/{SLUG}/index.html"
+    assert set(records) == {page, "/issues/2026-09-30-letter/index.html"}  # no listing pages
+    episode = records[page]
+    assert episode["meta"]["title"] == "Rain gear"
+    words = episode["content"]
+    assert "Capes & <b>boots</b>" in words  # as text: the page escapes it
+    assert "Welcome back to Rain and Bikes" in words  # what was said
+    assert "Link to this paragraph" not in words and "Made by speech" not in words
+    html = (show / "feeds" / page.lstrip("/")).read_text()
+    starts = re.findall(r'<div class="paragraph[^"]*" id="at-([\d.]+)"', html)
+    anchors = [a for a in episode["anchors"] if a["id"].startswith("at-")]
+    assert [a["id"][3:] for a in anchors] == starts
+    assert starts[0] == str(spoken.segments[0].start)
+    # Each paragraph's anchor stands where its words start among the page's words.
+    where = {a["id"]: a["location"] for a in anchors}
+    second = words.split()[where[f"at-{starts[1]}"] :]
+    assert second[:3] == ["0:10", "Ada:", spoken.segments[2].text.split()[0]]
     search_page = (show / "feeds" / "search" / "index.html").read_text()
     assert '<input type="search" name="q" id="q"' in search_page
     assert 'import("../pagefind/pagefind.js")' in search_page

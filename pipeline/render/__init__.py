@@ -217,8 +217,7 @@ def render_show(
     if by_topic:
         page("topics/index.html", "topics.html", None, **common, root="../", topics=by_topic)
     if search_cache is not None:
-        found = search.records(listed, issues)
-        outputs += search.search_index(found, site.language, search_cache, problems)
+        outputs += search.search_index(outputs, site.language, search_cache, problems)
         page("search/index.html", "search.html", None, **common, root="../", topics=by_topic)
     page(
         "index.html",
