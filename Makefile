@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/feeds.py
 	$(BIN)/python bench/state.py
 	$(BIN)/python bench/episode.py
+	$(BIN)/python bench/site.py
 
 serve: $(STAMP)
 	$(BIN)/pipeline serve --port $(PORT)
