@@ -174,7 +174,7 @@ def page(root: Path) -> str:
 
 def excerpt_starts(html: str) -> list[float]:
     """Where each part of the short version comes from, as its page links to it."""
-    listed = html.split('<ol class="excerpts">')[1].split("</ol>")[0]
+    listed = html.split('<ol class="excerpts"')[1].split("</ol>")[0]
     return [float(t) for t in re.findall(r'href="#t=([\d.]+)"', listed)]
 
 
