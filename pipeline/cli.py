@@ -15,6 +15,7 @@ from pipeline import build as builder
 from pipeline import serve, starter
 from pipeline.errors import PipelineError, Problems
 from pipeline.formats.times import clock
+from pipeline.send import send_issue
 
 root_option = click.option(
     "--root",
@@ -152,6 +153,62 @@ def new_issue(root: Path, slug: str) -> None:
     """Create issues/SLUG.md (never overwrites)."""
     path = _run(lambda: starter.new_issue(root, slug))
     click.echo(f"Created {path}.")
+
+
+@cli.command(name="send")
+@root_option
+@click.argument("issue")
+@click.option(
+    "--to",
+    "to",
+    multiple=True,
+    metavar="ADDR",
+    help="Send a test ([Test] in the subject) to ADDR only (repeat for more); the list gets none.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Send a finished issue again, resend recipients in doubt, or send an old unlogged issue.",
+)
+@click.option("--dry-run", is_flag=True, help="Say who would get it; send nothing.")
+@quiet_option
+def send_command(
+    root: Path, issue: str, to: tuple[str, ...], force: bool, dry_run: bool, quiet: bool
+) -> None:
+    """Send the built ISSUE to the subscriber list (never twice), or a test with --to."""
+    report = _run(
+        lambda: send_issue(root, issue, to, force=force, dry_run=dry_run, reporter=_reporter(quiet))
+    )
+    _print_problems(report.problems)
+    plural = lambda n: "" if n == 1 else "s"  # noqa: E731
+    count = len(report.planned)
+    if report.dry_run:
+        what = "a test of " if report.test else ""
+        click.echo(
+            f"Would send {what}{issue} ({report.subject!r}) by {report.transport} to {count} "
+            f"recipient{plural(count)}:"
+        )
+        for address in report.planned:
+            click.echo(f"  {address}")
+        click.echo("Dry run: nothing was sent.")
+    elif report.test:
+        who = ", ".join(report.sent) or "nobody"
+        click.echo(f"Sent a test of {issue} ({report.subject!r}) to {who}.")
+    else:
+        sent = len(report.sent)
+        summary = f"Sent {issue} to {sent} recipient{plural(sent)} by {report.transport}"
+        if report.already:
+            summary += f"; {len(report.already)} had it already"
+        if report.unsubscribed:
+            summary += f"; {report.unsubscribed} unsubscribed, not sent to"
+        if report.in_doubt:
+            summary += f"; {len(report.in_doubt)} in doubt"
+        if report.failed:
+            summary += f"; {len(report.failed)} failed"
+        if report.finished:
+            summary += "; the whole list has it now"
+        click.echo(f"{summary} (log: {report.log}).")
+    sys.exit(report.exit_status())
 
 
 @cli.command(name="serve")

@@ -39,6 +39,7 @@ def link(show: Show, problems: Problems) -> Show:
             elif target != slug and target not in found:
                 found.append(target)
         references[slug] = tuple(found)
+    _check_issue_episodes(show, problems)
 
     backlinks: dict[str, list[str]] = defaultdict(list)
     for slug, refs in references.items():
@@ -73,6 +74,27 @@ def link(show: Show, problems: Problems) -> Show:
         for i in show.issues
     ]
     return replace(show, episodes=tuple(episodes), issues=tuple(issues))
+
+
+def _check_issue_episodes(show: Show, problems: Problems) -> None:
+    """An issue's ``episodes:`` names published episodes only: an error names each other."""
+    published = {e.slug for e in show.episodes}
+    waiting = {e.slug for e in show.waiting}
+    for issue in show.issues:
+        for slug in dict.fromkeys(issue.episodes or ()):
+            if slug in published:
+                continue
+            why = (
+                "has no recording yet, so it is not published"
+                if slug in waiting
+                else "names no published episode (no folder of episodes/ has that name, or "
+                "its outline is a draft)"
+            )
+            problems.error(
+                issue.path,
+                f"episodes: '{slug}' {why}; the issue's page and email leave it out: correct "
+                "the name or remove it from the list",
+            )
 
 
 def talked_about(show: Show) -> dict[str, dict[str, float]]:

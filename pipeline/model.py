@@ -379,6 +379,16 @@ class Show:
     artwork: Path | None = None  # the show's artwork file; None: generated from the title
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """Who one newsletter message is for; ``token`` fills ``{token}`` in ``unsubscribe_url``
+    (HMAC-SHA256 of the address, design.md section 4; ``preview`` for the built preview)."""
+
+    email: str
+    name: str = ""
+    token: str = "preview"
+
+
 # --- output ------------------------------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """The entry point of the feed rules: each published feed is read, held to the document
 rules (present, well-formed, RSS 2.0, namespaces), then to the channel, item and guid rules;
-then the pages beside the feeds are held to the page rules (links, transcripts)."""
+then the pages beside the feeds are held to the page rules (links, transcripts), and each
+issue's email to the email rules."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from pathlib import Path
 
 from pipeline.check.channel import check_channel
+from pipeline.check.email import check_emails
 from pipeline.check.feed import (
     LEGACY_PODCAST_NS,
     NAMESPACES,
@@ -64,7 +66,8 @@ def check_feeds(
 
     Records each item's guid in ``<state_dir>/guids.json`` so that the next check can tell
     when one changed. Then applies the page rules (``check.pages``) to the HTML pages beside
-    the feeds. Rules in ``skip`` are not reported (the build reported them already).
+    the feeds, and the email rules (``check.email``) to each issue's built email. Rules in
+    ``skip`` are not reported (the build reported them already).
     """
     out, state_path = Path(out), guids_path(Path(state_dir))
     problems: list[Problem] = []
@@ -99,4 +102,5 @@ def check_feeds(
         state[name] = check_stability(feed, state.get(name, {}), state_path)
     save_guids(state_path, state)
     problems += check_pages(out, site, skip)
+    problems += check_emails(out, site, skip)
     return problems

@@ -123,7 +123,7 @@ def _failing_template(exc: Exception) -> tuple[Path | None, int | None]:
     tb = exc.__traceback__
     while tb is not None:
         code = tb.tb_frame.f_code.co_filename
-        if code.endswith((".html", ".txt", ".xml")) and Path(code).is_file():
+        if code.endswith((".html", ".txt", ".xml", ".mjml")) and Path(code).is_file():
             filename, line = code, tb.tb_lineno
         tb = tb.tb_next
     return (Path(filename) if filename else None), line
@@ -149,6 +149,8 @@ def render_show(
     again from it, so they stay online as they were, also into a new output folder. A page
     or feed that fails to render keeps its last good version (``Rendered.keep``).
     """
+    from pipeline.render import email  # it renders with this module's environment
+
     env = environment(show.root)
     site = show.site
     by_date = lambda item: (item.date, item.slug)  # noqa: E731
@@ -203,6 +205,14 @@ def render_show(
             body=Markup(markup.to_html(issue.body, targets)),
             episodes=[by_slug[s] for s in issue_episodes(issue, listed_show) if s in by_slug],
         )
+        try:
+            outputs.extend(email.issue_outputs(listed_show, issue, env, problems))
+        except TemplateFailed as exc:
+            names = [f"issues/{issue.slug}/{name}" for name in email.EMAIL_FILES]
+            problems.error(
+                exc.path or "email.mjml", f"{exc} ({', '.join(names)} are kept as they were)"
+            )
+            keep.update(names)
     by_topic = topics(listed)
     for slug, name, episodes in by_topic:
         page(
