@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from pipeline import build as builder
 from pipeline import serve, starter
+from pipeline import watch as watching
 from pipeline.errors import PipelineError, Problems
 from pipeline.formats.times import clock
 from pipeline.send import send_issue
@@ -57,18 +58,32 @@ def build(root: Path, out: Path | None, strict: bool, quiet: bool) -> None:
     """Transcribe, render and publish the show into the output folder."""
     report = _run(lambda: builder.build(root, out, reporter=_reporter(quiet)))
     _print_problems(report.problems)
-    episodes = len(report.published)
-    summary = (
-        f"Built {episodes} episode{'s' if episodes != 1 else ''} into {report.out}: "
-        f"{len(report.written)} files written, {len(report.unchanged)} unchanged, "
-        f"{len(report.removed)} removed"
-    )
-    if report.transcribed:
-        summary += f"; transcribed {', '.join(report.transcribed)}"
-    if report.kept:
-        summary += f"; kept the last published version of {', '.join(report.kept)}"
-    click.echo(summary + ".")
+    click.echo(_build_summary(report))
     sys.exit(report.problems.exit_status(strict))
+
+
+@cli.command(name="watch")
+@root_option
+@out_option
+@click.option(
+    "--poll", is_flag=True, help="Look for changes by polling (synced and network drives)."
+)
+@click.option(
+    "--settle",
+    type=click.FloatRange(0, 3600),
+    default=3.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Build once the changed files kept their size and time this long.",
+)
+def watch_command(root: Path, out: Path | None, poll: bool, settle: float) -> None:
+    """Build now, then again each time a recording, outline, issue or template settles."""
+    run = lambda r, o: builder.build(r, o, reporter=_reporter(False))  # noqa: E731
+    try:
+        watching.watch(root, out, poll, settle, echo=click.echo, build=run, summary=_build_summary)
+    except KeyboardInterrupt:
+        click.echo("Stopped watching.")
+    sys.exit(0)
 
 
 @cli.command()
@@ -256,6 +271,20 @@ def _run(work: Callable[[], T]) -> T:
     except PipelineError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_status)
+
+
+def _build_summary(report: builder.BuildReport) -> str:
+    episodes = len(report.published)
+    summary = (
+        f"Built {episodes} episode{'s' if episodes != 1 else ''} into {report.out}: "
+        f"{len(report.written)} files written, {len(report.unchanged)} unchanged, "
+        f"{len(report.removed)} removed"
+    )
+    if report.transcribed:
+        summary += f"; transcribed {', '.join(report.transcribed)}"
+    if report.kept:
+        summary += f"; kept the last published version of {', '.join(report.kept)}"
+    return summary + "."
 
 
 def _print_problems(problems: Problems) -> None:
