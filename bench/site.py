@@ -59,12 +59,15 @@ from pipeline.model import (
     PublishedAudio,
     Segment,
     Show,
-    Site,
     Transcript,
     Word,
 )
 from pipeline.publish import publish
 from pipeline.render import search
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the test show's settings
+from tests.factories import make_site  # noqa: E402
 
 SIZES = (50, 500, 2000)
 QUICK = (20, 200)
@@ -176,23 +179,6 @@ def zipf(n: int) -> np.ndarray:
 
 
 # --- the show ----------------------------------------------------------------------------
-
-
-def make_site() -> Site:
-    return Site(
-        title="Rain and Bikes",
-        url="https://rain.example.org/",
-        description="Two friends talk about cycling in bad weather.",
-        language="en",
-        author="Ada and Ben",
-        email="owner@rain.example.org",
-        categories=("Sports/Wilderness", "Leisure/Hobbies"),
-        hosts=("Ada", "Ben"),
-        guid="5b4c1a54-1f3e-5d4e-9b1e-2c7f3e0a8d11",
-        license="CC-BY-4.0",
-        funding_url="https://rain.example.org/support",
-        image="artwork.png",
-    )
 
 
 def make_audio(folder: Path) -> PublishedAudio:
