@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -13,6 +14,7 @@ EXIT_OK = 0
 EXIT_CONTENT = 1
 EXIT_CONFIG = 2
 EXIT_LOCKED = 3
+EXIT_WRITE = 4
 
 
 class PipelineError(Exception):
@@ -40,6 +42,41 @@ class LockedError(PipelineError):
     """Another build holds ``.pipeline/lock``."""
 
     exit_status = EXIT_LOCKED
+
+
+# What to do when a file cannot be written, by errno name; anything else gets the last line.
+WRITE_FIXES = {
+    "ENOSPC": "the disk is full: free some space, then build again",
+    "EDQUOT": "your disk quota is used up: free some space, then build again",
+    "EACCES": "no permission to write there: make the folder yours and writable "
+    "(chmod u+w), or publish elsewhere with --out",
+    "EPERM": "no permission to write there: make the folder yours and writable "
+    "(chmod u+w), or publish elsewhere with --out",
+    "EROFS": "the disk is mounted read-only: publish elsewhere with --out",
+}
+WRITE_FIX = "check the disk, then build again"
+
+
+class WriteError(PipelineError, OSError):
+    """A file could not be written (disk full, no permission): the command stops there.
+
+    Every write is atomic, so the file at the path is still the one published before, and
+    so is every file not yet written. Also an OSError, for callers that catch those.
+    """
+
+    exit_status = EXIT_WRITE
+
+    def __init__(self, path: Path | str, cause: OSError) -> None:
+        OSError.__init__(self, cause.errno, cause.strerror or str(cause), str(path))
+        name = errno.errorcode.get(cause.errno or 0, "")
+        self.path = Path(path)
+        self.message = (
+            f"{path}: cannot write it ({cause.strerror or cause}); "
+            f"{WRITE_FIXES.get(name, WRITE_FIX)}. The file there is the one published before."
+        )
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True)

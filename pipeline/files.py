@@ -4,6 +4,7 @@ fsync of the folder), leftovers of killed builds, and SHA-256 of a file."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -12,6 +13,15 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
+
+from pipeline.errors import WriteError
+
+# The errors of a disk or a folder (not of a file's content): a writer that streams into
+# ``atomic_path`` may raise others of its own, which stay as they are.
+WRITE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EIO}
+)
 
 # Every temporary file the pipeline makes is named ".<name>.<random>.tmp": hidden from
 # listings, and recognisable so that leftovers of a killed build can be removed.
@@ -29,25 +39,36 @@ def write_atomic(
     if (data is None) == (source is None):
         raise ValueError("write_atomic takes data or a source file, not both")
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    except OSError as exc:
+        raise WriteError(dest, exc) from exc
     try:
         os.fchmod(fd, mode)  # mkstemp's 0600 would hide the file from the host's other tools
         with os.fdopen(fd, "wb") as f:
-            if data is not None:
-                f.write(data)
-            else:
-                assert source is not None
-                with open(source, "rb") as src:
-                    shutil.copyfileobj(src, f, 1 << 20)
+            _fill(dest, f, data, source)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, dest)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
+            raise WriteError(dest, exc) from exc
         raise
     fsync_folder(dest.parent)
+
+
+def _fill(dest: Path, f: BinaryIO, data: bytes | None, source: Path | None) -> None:
+    """Write the new content of ``dest`` into its open temporary file (where tests inject a
+    full disk or a kill)."""
+    if data is not None:
+        f.write(data)
+    else:
+        assert source is not None
+        with open(source, "rb") as src:
+            shutil.copyfileobj(src, f, 1 << 20)
 
 
 @contextlib.contextmanager
@@ -58,8 +79,11 @@ def atomic_path(dest: Path) -> Iterator[Path]:
     path is synced and renamed over ``dest`` when the block ends, and removed when it fails.
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    except OSError as exc:
+        raise WriteError(dest, exc) from exc
     os.close(fd)
     tmp = Path(name)
     try:
@@ -68,8 +92,10 @@ def atomic_path(dest: Path) -> Iterator[Path]:
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, dest)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in WRITE_ERRNOS:
+            raise WriteError(dest, exc) from exc
         raise
     fsync_folder(dest.parent)
 

@@ -24,7 +24,7 @@ from pipeline.config import load_site
 from pipeline.errors import Problems
 from pipeline.load import load_show
 from pipeline.model import Recipient
-from pipeline.render.email import issue_message
+from pipeline.render.email import issue_message, markdown_text
 from tests.conftest import SITE_TOML
 from tests.test_shorten import SLUG, add_episode, speak
 
@@ -397,3 +397,20 @@ def test_the_email_fits_a_phone_and_a_desktop_pane_without_scrolling_sideways(
             page.screenshot(path=str(ARTIFACTS / f"email-{width}.png"), full_page=True)
         finally:
             chromium.close()
+
+
+@pytest.mark.parametrize(
+    ("markdown", "text"),
+    [
+        ("[click](javascript:alert(1)) now", "click now"),
+        ("[c](JavaScript:alert(1))", "c"),
+        ("[c](javascript&#58;alert(1))", "c"),
+        ("[c](data:text/html,x) [f](ftp://e.org/)", "c f"),
+        ("[mail](mailto:a@e.org)", "mail (mailto:a@e.org)"),
+        ("[w](https://e.org/Foo_(bar)).", "w (https://e.org/Foo_(bar))."),
+        ("[here](/x)", "here (https://rain.example.org/x)"),
+    ],
+)
+def test_the_text_part_offers_only_web_and_mail_addresses(markdown: str, text: str):
+    """A link to anything but http(s) or mailto is its text alone in the text part."""
+    assert markdown_text(markdown, {}, "https://rain.example.org/issues/i/") == text

@@ -469,7 +469,8 @@ def test_special_characters_stay_text(tmp_path: Path, storm: Episode):
     read_leniently(result.xml)
     read_strictly(result.xml)
     assert root.findtext("channel/title") == "Rain & <Bikes>"
-    assert root.findtext("channel/description") == '"Wet" & windy 🌬'
+    # The channel description is HTML to readers, as an item's: the plain text escaped for it.
+    assert root.findtext("channel/description") == '"Wet" &amp; windy 🌬'
     item = root.find("channel/item")
     assert item.findtext("title") == title
     assert 'Tom &amp; Jerry &lt;script&gt;alert(1)&lt;/script&gt; say "hi" ☔' in item.findtext(

@@ -13,9 +13,9 @@ from pipeline.feeds.descriptions import (
     edited_excerpt,
     first_paragraph,
     html_description,
-    plain_description,
     show_notes,
     summary,
+    text_description,
 )
 from pipeline.feeds.guids import (
     episode_guid,
@@ -111,7 +111,9 @@ def _new_feed(
     fg.link(href=feed_url, rel="self", type="application/rss+xml")
     fg.link(href=site.url, rel="alternate")
     description = clean_text(description).strip() or title
-    fg.description(plain_description(description, "site.toml", warnings, "description"))
+    # An RSS description is HTML to every reader, the channel's too: the plain text is
+    # escaped for it (iTunes' summary and subtitle, were they set, are plain text).
+    fg.description(text_description(description, "site.toml", warnings, "description"))
     fg.language(clean_text(site.language))
     fg.generator("showfolder-pipeline")
     fg.image(url=artwork_url, title=title, link=site.url)
@@ -403,9 +405,9 @@ def newsletter_feed(show: Show, artwork_url: str) -> FeedResult:
         body = show_notes(issue.body, targets)
         first = first_paragraph(issue.body, targets)
         text = " ".join((clean_text(issue.preheader).strip() or first).split())
-        text = plain_description(text or entry.title(), str(issue.path), warnings, "description")
         # An RSS description is HTML to every reader: the plain text is escaped for it.
-        entry.description(html.escape(text, quote=False))
+        text = text_description(text or entry.title(), str(issue.path), warnings, "description")
+        entry.description(text)
         if body:
             entry.content(body, type=None if "]]>" in body else "CDATA")
     return FeedResult(_rss(fg), tuple(warnings))

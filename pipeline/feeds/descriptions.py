@@ -27,15 +27,26 @@ def cut(text: str, limit: int) -> str:
     return text.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip() + "…"
 
 
-def plain_description(text: str, where: str, warnings: list[str], what: str) -> str:
-    """Plain text within DESCRIPTION_LIMIT; cutting it adds a warning about ``where``."""
-    if _size(text) > DESCRIPTION_LIMIT:
-        warnings.append(
-            f"{where}: the {what} is {_size(text)} bytes, over the {DESCRIPTION_LIMIT} that "
-            f"podcast apps accept; the feed carries it cut short. Shorten it."
-        )
-        return cut(text, DESCRIPTION_LIMIT)
-    return text
+def text_description(text: str, where: str, warnings: list[str], what: str) -> str:
+    """Plain text as the HTML of an RSS description (channel or item): escaped, so that
+    readers, which take a description for HTML, show ``<b>`` as text; within
+    DESCRIPTION_LIMIT, and cutting it adds a warning about ``where``.
+
+    The XML writer escapes the result once more: ``<`` is ``&amp;lt;`` in the feed.
+    """
+    escaped = html.escape(text, quote=False)
+    if _size(escaped) <= DESCRIPTION_LIMIT:
+        return escaped
+    warnings.append(
+        f"{where}: the {what} is {_size(escaped)} bytes, over the {DESCRIPTION_LIMIT} that "
+        f"podcast apps accept; the feed carries it cut short. Shorten it."
+    )
+    budget = DESCRIPTION_LIMIT
+    while True:  # cut the text, not its escaped form, so no entity is cut in half
+        escaped = html.escape(cut(text, budget), quote=False)
+        if _size(escaped) <= DESCRIPTION_LIMIT:
+            return escaped
+        budget -= _size(escaped) - DESCRIPTION_LIMIT
 
 
 def html_description(text: str, lines: list[str], extra: str = "") -> tuple[str, bool]:

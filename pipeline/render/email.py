@@ -9,7 +9,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 import css_inline
 
@@ -33,6 +33,7 @@ from pipeline.render.message import mailbox, mime_message, preview_recipient
 EMAIL_FILES = ("email.html", "email.txt", "email.eml")
 FONTS = "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 CONTENT_WIDTH = 552  # px: the 600 px email less its 24 px margins
+TEXT_SCHEMES = ("http", "https", "mailto")  # what a link of the text part may offer
 PREHEADER_MAX = 140  # characters: inbox previews show at most about this many
 SPACER = "\u200c\u00a0" * 90  # after the preheader, so no client fills the preview with body text
 COLOR_SCHEME = (
@@ -53,7 +54,10 @@ _START_TAG = re.compile(r"<[a-zA-Z][^\s/>]*(?:\s+[^\s\"'=<>/]+(?:=\"[^\"]*\")?)*
 _BODY_URL = re.compile(r'(<(?:a|img)\b(?:[^>"]|"[^"]*")*?\s(?:href|src)=")([^"]*)(")')
 _IMG = re.compile(r'<img\b(?:[^>"]|"[^"]*")*>')
 _ATTR = re.compile(r'(\w+)="([^"]*)"')
-_MD_LINK = re.compile(r"(!?)\[((?:\\.|[^\]\\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+_MD_LINK = re.compile(  # the address may hold balanced parentheses: (javascript:alert(1))
+    r"(!?)\[((?:\\.|[^\]\\])*)\]\(\s*<?((?:[^()\s>]|\([^()\s>]*\))*)>?(?:\s+\"[^\"]*\")?\s*\)"
+)
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # a backslash escape of ASCII punctuation
 _MD_AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
 _HIDDEN_TEXT = re.compile(
     r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|</?[a-zA-Z][^>]*>", re.DOTALL | re.IGNORECASE
@@ -294,16 +298,29 @@ def _email_body(body: str, base: str, issue: Issue, problems: Problems | None) -
     return _IMG.sub(image, _BODY_URL.sub(absolute, body))
 
 
+def _offered(base: str, url: str) -> bool:
+    """Whether the text part may write out the address of a Markdown link: http(s) or mailto,
+    once relative to ``base`` and read as Markdown reads it (entities and escapes decoded)."""
+    try:
+        url = urljoin(base, html.unescape(_MD_ESCAPE.sub(r"\1", url)))
+        return urlsplit(url).scheme.lower() in TEXT_SCHEMES
+    except ValueError:  # an unparsable address, "http://[" say
+        return False
+
+
 def markdown_text(body: str, targets: markup.Targets, base: str) -> str:
     """The issue's Markdown as the text part: ``[[slug]]`` and links written as
-    "text (URL)" with absolute URLs; comments and HTML tags left out."""
+    "text (URL)" with absolute URLs; a link to anything but http(s) or mailto (a
+    ``javascript:`` URL, say) as its text alone; comments and HTML tags left out."""
 
     def link(m: re.Match[str]) -> str:
         image, label, url = m.groups()
         label = re.sub(r"\\(.)", r"\1", label).strip()
-        url = urljoin(base, url)
         if image:
             return f"[{label or 'image'}]"
+        if not _offered(base, url):
+            return label  # javascript: and the like: the text alone, no address
+        url = urljoin(base, url)
         return url if label in ("", url) else f"{label} ({url})"
 
     text = _MD_AUTOLINK.sub(r"\1", clean_text(body))
