@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Set
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from pipeline.formats import times
 from pipeline.model import SLUG, AudioFile, Episode, Issue, PublishedAudio, Show
 from pipeline.reports import BuildReport, ChaptersReport, Quiet, Reporter, TranscribeReport
 from pipeline.snapshot import SnapshotError
+from pipeline.transcribe.stage import transcribe_all
 
 
 def output_folder(root: Path, out: Path | None) -> Path:
@@ -60,8 +60,16 @@ def output_folder(root: Path, out: Path | None) -> Path:
     return Path(out)
 
 
-def build(root: Path, out: Path | None = None, reporter: Reporter | None = None) -> BuildReport:
+def build(
+    root: Path,
+    out: Path | None = None,
+    reporter: Reporter | None = None,
+    scheduler: str | None = None,
+) -> BuildReport:
     """Build the show in ``root`` into ``out`` (default ``<root>/feeds``).
+
+    ``scheduler`` (a Dask scheduler's address; default site.toml's ``[transcribe] scheduler``)
+    transcribes on that cluster; everything else is built here.
 
     Raises ConfigError for a broken site.toml or output folder and LockedError when another
     build runs; every content problem is collected in the report instead, and the rest
@@ -79,7 +87,9 @@ def build(root: Path, out: Path | None = None, reporter: Reporter | None = None)
         snapshot.save_probes(probes, probed(show), root)
         ahead = Premastering(show, state.master_dir(state_dir))  # uses the idle core
         try:
-            show, transcribed = transcribe_all(show, problems, reporter)
+            show, transcribed = transcribe_all(
+                show, problems, reporter, scheduler=scheduler or site.transcribe.scheduler
+            )
             placed = state.placements_path(state_dir)
             placements = chapters.Placements(snapshot.load_placements(placed, root))
             show = chapters.place_chapters(show, problems, placements)
@@ -121,11 +131,12 @@ def transcribe(
     slugs: tuple[str, ...] = (),
     force: bool = False,
     reporter: Reporter | None = None,
+    scheduler: str | None = None,
 ) -> TranscribeReport:
     """Transcribe the episodes named by ``slugs`` (all when empty) into their transcript.json.
 
-    ``force`` transcribes again, keeping a hand-corrected file as a backup. Raises
-    ConfigError for a slug that names no published episode.
+    ``force`` transcribes again, keeping a hand-corrected file as a backup; ``scheduler``
+    as for ``build``. Raises ConfigError for a slug that names no published episode.
     """
     root = Path(root)
     reporter = reporter or Quiet()
@@ -142,7 +153,13 @@ def transcribe(
             )
         chosen = set(slugs) or known
         show = replace(show, episodes=tuple(e for e in show.episodes if e.slug in chosen))
-        show, done = transcribe_all(show, problems, reporter, force=chosen if force else set())
+        show, done = transcribe_all(
+            show,
+            problems,
+            reporter,
+            force=chosen if force else set(),
+            scheduler=scheduler or site.transcribe.scheduler,
+        )
         reporter.done()
     current = sorted(e.slug for e in show.episodes if e.slug not in done)
     return TranscribeReport(problems, sorted(done), current)
@@ -218,35 +235,6 @@ def clear_leftovers(root: Path, out: Path) -> None:
     for folder in sorted(episodes.iterdir()) if episodes.is_dir() else ():
         if folder.is_dir() and not folder.is_symlink():
             remove_leftovers(folder, recursive=False, prefix=".transcript.")
-
-
-def transcribe_all(
-    show: Show, problems: Problems, reporter: Reporter, force: Set[str] = frozenset()
-) -> tuple[Show, list[str]]:
-    """The ``transcribe`` stage: a transcript for every episode (cached ones are reused)."""
-    episodes: list[Episode] = []
-    transcribed: list[str] = []
-    for episode in show.episodes:
-        assert episode.recording is not None
-        progress = reporter.task(f"transcribe {episode.slug}", episode.recording.duration)
-        started = time.monotonic()
-        try:
-            result = transcription.transcribe_episode(
-                episode, show.site, force=episode.slug in force, progress=progress
-            )
-        except ContentError as exc:
-            problems.add(exc, slug=episode.slug)
-            continue
-        for warning in result.warnings:
-            problems.warning(episode.transcript_path, warning, slug=episode.slug)
-        if result.transcribed:
-            transcribed.append(episode.slug)
-            reporter.finished(
-                f"transcribed {episode.slug}: {times.clock(episode.recording.duration)} of audio "
-                f"in {time.monotonic() - started:.0f} s"
-            )
-        episodes.append(replace(episode, transcript=result.transcript))
-    return replace(show, episodes=tuple(episodes)), transcribed
 
 
 class Premastering:

@@ -12,7 +12,7 @@ import click
 from tqdm import tqdm
 
 from pipeline import build as builder
-from pipeline import serve, starter
+from pipeline import config, serve, starter, worker
 from pipeline import watch as watching
 from pipeline.errors import PipelineError, Problems
 from pipeline.formats.times import clock
@@ -39,6 +39,23 @@ out_option = click.option(
 )
 
 
+def _scheduler(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    problem = config.scheduler_problem(value)
+    if problem:
+        raise click.BadParameter(problem)
+    return value
+
+
+scheduler_option = click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    callback=_scheduler,
+    help="Transcribe on the Dask cluster of this scheduler (tcp://host:8786); "
+    "[default: site.toml's [transcribe] scheduler, else here].",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="showfolder-pipeline")
 def cli() -> None:
@@ -53,10 +70,11 @@ def main() -> None:
 @root_option
 @out_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit status 1).")
+@scheduler_option
 @quiet_option
-def build(root: Path, out: Path | None, strict: bool, quiet: bool) -> None:
+def build(root: Path, out: Path | None, strict: bool, scheduler: str | None, quiet: bool) -> None:
     """Transcribe, render and publish the show into the output folder."""
-    report = _run(lambda: builder.build(root, out, reporter=_reporter(quiet)))
+    report = _run(lambda: builder.build(root, out, _reporter(quiet), scheduler))
     _print_problems(report.problems)
     click.echo(_build_summary(report))
     sys.exit(report.problems.exit_status(strict))
@@ -93,12 +111,20 @@ def watch_command(root: Path, out: Path | None, poll: bool, settle: float) -> No
 @click.option(
     "--force", is_flag=True, help="Transcribe again, keeping a corrected transcript as a backup."
 )
+@scheduler_option
 @quiet_option
 def transcribe(
-    root: Path, out: Path | None, slugs: tuple[str, ...], force: bool, quiet: bool
+    root: Path,
+    out: Path | None,
+    slugs: tuple[str, ...],
+    force: bool,
+    scheduler: str | None,
+    quiet: bool,
 ) -> None:
     """Transcribe episodes (all of them, or the SLUGS given) into their transcript.json."""
-    report = _run(lambda: builder.transcribe(root, slugs, force, reporter=_reporter(quiet)))
+    report = _run(
+        lambda: builder.transcribe(root, slugs, force, _reporter(quiet), scheduler=scheduler)
+    )
     _print_problems(report.problems)
     if report.transcribed:
         click.echo(f"Transcribed {', '.join(report.transcribed)}.")
@@ -259,6 +285,25 @@ def serve_command(root: Path, out: Path | None, port: int) -> None:
         pass
     finally:
         server.server_close()
+
+
+# --- pipeline worker: a Dask worker for `transcribe --scheduler` -------------------------
+
+
+@cli.command(name="worker")
+@click.argument("address", callback=_scheduler)
+@click.option(
+    "--nthreads",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Recordings transcribed at once (they share the cores).",
+)
+@click.option("--name", default=None, help="Its name in the output.  [default: the host name]")
+@click.option("--model", default="tiny.en", show_default=True, help="The model to load now.")
+def worker_command(address: str, nthreads: int, name: str | None, model: str) -> None:
+    """Help the Dask scheduler at ADDRESS transcribe, with the model loaded (Ctrl-C stops)."""
+    sys.exit(_run(lambda: worker.run_worker(address, nthreads, name, model)))
 
 
 # --- helpers -----------------------------------------------------------------------------

@@ -38,6 +38,7 @@ PLACEHOLDERS = ("{email}", "{token}")  # filled per recipient in newsletter.unsu
 ENGINES = ("faster-whisper", "openai-whisper")
 DEVICES = ("auto", "cpu", "cuda")
 TRANSPORTS = ("smtp", "buttondown", "postmark")
+SCHEDULER_SCHEMES = ("tcp", "tls")  # the Dask protocols that reach another machine
 
 
 # --- the schema ------------------------------------------------------------------------
@@ -229,6 +230,9 @@ def parse_site(data: dict[str, Any], path: Path) -> Site:
             f"'transcribe.device' must be one of {', '.join(DEVICES)} "
             f"(got {shown(transcribe.device)})"
         )
+    problem = scheduler_problem(transcribe.scheduler)
+    if problem:
+        raise fail(f"'transcribe.scheduler' {problem} (got {shown(transcribe.scheduler)})")
     audio: AudioSettings = tables["audio"]
     if not 16 <= audio.bitrate <= 320:
         raise fail(f"'audio.bitrate' is kbps per channel, between 16 and 320 (got {audio.bitrate})")
@@ -291,6 +295,23 @@ def _check_links(data: dict[str, Any], fail: Any) -> None:
                 f"'newsletter.{key}' must be an email address, like letters@example.org or "
                 f"Show Letters <letters@example.org> (got {shown(value)})"
             )
+
+
+def scheduler_problem(address: str | None) -> str | None:
+    """What is wrong with a Dask scheduler's address (``tcp://host:port``); None when nothing."""
+    if address is None:
+        return None
+    example = "like tcp://192.168.1.20:8786, where `dask scheduler` runs"
+    try:
+        parts = urlsplit(address)
+        port = parts.port
+    except ValueError:
+        return f"must be a Dask scheduler's address, {example}"
+    if parts.scheme not in SCHEDULER_SCHEMES or not parts.hostname or port is None:
+        return f"must be a Dask scheduler's address, {example}"
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        return f"must be only the scheduler's scheme, host and port, {example}"
+    return None
 
 
 def _unsubscribe_problem(url: str) -> str | None:

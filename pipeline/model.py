@@ -25,6 +25,7 @@ class TranscribeSettings:
     model: str | None = None  # None: tiny.en for English shows, base otherwise
     language: str | None = None  # None: the show's language
     device: str = "auto"
+    scheduler: str | None = None  # a Dask scheduler's address (tcp://host:8786): transcribe there
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,10 @@ if TYPE_CHECKING:  # the engines, numpy and PyAV load only when there is audio t
 
 __all__ = [
     "TranscribeResult",
+    "cached",
     "read_transcript",
+    "save",
+    "single_speaker",
     "transcribe_episode",
     "transcribe_recording",
 ]
@@ -63,44 +66,86 @@ def transcribe_episode(
     recording = episode.recording
     if recording is None:
         raise ValueError(f"episode {episode.slug} has no recording to transcribe")
-    engine_name = site.transcribe.engine  # one of config.ENGINES, checked in site.toml
-    model, language = site.transcription_model, site.transcription_language
-    path = episode.transcript_path
-    warnings: list[str] = []
+    kept = cached(episode, site, force=force)
+    if kept is not None:
+        return kept
+    from pipeline.transcribe.engines import get_engine
 
+    engine = get_engine(site.transcribe.engine, site.transcription_model, site.transcribe.device)
+    transcript = transcribe_recording(
+        recording,
+        engine,
+        language=site.transcription_language,
+        speaker=single_speaker(episode),
+        progress=progress,
+    )
+    return save(episode, transcript, force=force)
+
+
+def cached(episode: Episode, site: Site, *, force: bool = False) -> TranscribeResult | None:
+    """The episode's transcript.json when it stays as it is: current, or corrected by a host.
+
+    None: the recording is to be transcribed (then ``save`` the result). Raises ContentError
+    for a broken file unless ``force``.
+    """
+    assert episode.recording is not None
+    recording = episode.recording
+    try:
+        existing = store.read(episode.transcript_path)
+    except ContentError:
+        if not force:
+            raise
+        return None  # a broken file is the host's too: save keeps it, then replaces it
+    if existing is None or force:
+        return None
+    if existing.edited:
+        warnings: tuple[str, ...] = ()
+        if existing.recording_sha256 != recording.sha256:
+            warnings = (
+                "the recording changed since this transcript was corrected; the "
+                f"corrections are kept but may no longer match the audio: check them, or "
+                f"run `pipeline transcribe --force {episode.slug}` to transcribe again "
+                f"(the corrected file is kept as transcript.edited-<time>.json)",
+            )
+        return TranscribeResult(existing, False, warnings)
+    wanted = store.key_for(
+        recording.sha256,
+        site.transcribe.engine,  # one of config.ENGINES, checked in site.toml
+        site.transcription_model,
+        site.transcription_language,
+        DECODING,
+    )
+    if store.cache_key(existing) == wanted:
+        return TranscribeResult(existing, False, ())
+    return None
+
+
+def single_speaker(episode: Episode) -> str | None:
+    """The one voice of a single recording with one host and no guests, who says every word."""
+    recording = episode.recording
+    if recording and not recording.is_multitrack and len(episode.hosts) == 1:
+        return None if episode.guests else episode.hosts[0].name
+    return None
+
+
+def save(episode: Episode, transcript: Transcript, *, force: bool = False) -> TranscribeResult:
+    """Write a fresh transcript atomically, never over a host's correction.
+
+    With ``force`` a corrected (or broken) file is kept as a backup first; without it, a file
+    a host corrected while the recording was transcribed stays, and the fresh one is dropped.
+    """
+    path = episode.transcript_path
     try:
         existing = store.read(path)
     except ContentError:
         if not force:
-            raise
-        existing = None  # a broken file is the host's too: kept below, then replaced
-    if existing is not None and not force:
-        if existing.edited:
-            if existing.recording_sha256 != recording.sha256:
-                warnings.append(
-                    "the recording changed since this transcript was corrected; the "
-                    f"corrections are kept but may no longer match the audio: check them, or "
-                    f"run `pipeline transcribe --force {episode.slug}` to transcribe again "
-                    f"(the corrected file is kept as transcript.edited-<time>.json)"
-                )
-            return TranscribeResult(existing, False, tuple(warnings))
-        wanted = store.key_for(recording.sha256, engine_name, model, language, DECODING)
-        if store.cache_key(existing) == wanted:
-            return TranscribeResult(existing, False, ())
-
-    from pipeline.transcribe.engines import get_engine
-
-    engine = get_engine(engine_name, model, site.transcribe.device)
-    single_host = None
-    if not recording.is_multitrack and len(episode.hosts) == 1 and not episode.guests:
-        single_host = episode.hosts[0].name
-    transcript = transcribe_recording(
-        recording,
-        engine,
-        language=language,
-        speaker=single_host,
-        progress=progress,
-    )
+            raise  # a host is editing it: theirs, like a corrected file
+        existing = None
+    if existing is not None and existing.edited and not force:
+        return TranscribeResult(
+            existing, False, ("was corrected while it was transcribed; the correction is kept",)
+        )
+    warnings: list[str] = []
     if force and path.exists() and (existing is None or existing.edited):
         backup = store.keep_edited(path)
         warnings.append(
