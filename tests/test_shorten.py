@@ -429,3 +429,27 @@ def test_each_part_fades_in_and_out_across_blocks(length: int):
     assert np.all(np.diff(x[length - fade :]) < 0) and x[-1] < 0.05
     assert np.all(x[fade : length - fade] == 1.0)
     assert np.allclose(x[:fade], x[length - fade :][::-1])
+
+
+def test_correcting_the_transcript_never_moves_the_short_versions_audio(tmp_path: Path):
+    """The excerpts are chosen on what Whisper heard, which a correction keeps: the host's
+    fixes show in the short version's text, and its audio is neither moved nor cut again."""
+    root = tmp_path / "show"
+    (root / "episodes").mkdir(parents=True)
+    (root / "site.toml").write_text(SITE_TOML)
+    add_episode(root, speak())
+    build.build(root)
+    before = page(root)
+    transcript = root / "episodes" / SLUG / "transcript.json"
+    doc = json.loads(transcript.read_text())
+    for segment in doc["segments"]:  # a host rewords every sentence, and so every score
+        segment["text"] = "Honestly, " + segment["text"].replace("rain", "drizzle")
+    transcript.write_text(json.dumps(doc))
+
+    report = build.build(root)
+    assert report.problems.errors == []
+    after = page(root)
+    assert excerpt_starts(after) == excerpt_starts(before)
+    assert f"episodes/{SLUG}/short.mp3" not in report.written
+    listed = after.split('<ol class="excerpts"')[1].split("</ol>")[0]
+    assert "Honestly," in listed

@@ -62,12 +62,17 @@ def shorten_episode(
             slug=episode.slug,
         )
         return episode, False
-    found = []
+    found, heard = [], None
     language = show.site.transcription_language
     if transcript is not None:
         said = sentences.sentences(transcript, duration, episode.chapters)
         found = sentences.scored(said, episode.chapters, language)
-    short = plan.plan(episode, found, target, duration, english=language == "en")
+        if transcript.edited and transcript.words:
+            # The excerpts are chosen on what Whisper heard, which a correction keeps: fixing a
+            # word never moves the short version's audio (nor costs cutting it again).
+            words = sentences.sentences(transcript, duration, episode.chapters, heard=True)
+            heard = sentences.scored(words, episode.chapters, language)
+    short = plan.plan(episode, found, target, duration, language == "en", heard)
     made = False
     if short.excerpts:
         short, made = cut.cut_short(episode, short, show.site, cache_dir, show.artwork)

@@ -48,12 +48,15 @@ def plan(
     target: float,
     duration: float,
     english: bool = True,
+    heard: Sequence[Sentence] | None = None,
 ) -> ShortVersion:
     """The short version's excerpts, key points and soundbites, before the audio is cut.
 
     The host's ``short`` ranges are the excerpts when there are any; otherwise they are
-    chosen from the sentences (none without a transcript: then ``found`` is empty).
+    chosen from the sentences ``heard`` (default ``found``; none without a transcript: then
+    ``found`` is empty). Their text, the key points and the soundbites come from ``found``.
     """
+    heard = found if heard is None else heard
     points = key_points(found, english)
     bites = soundbites(found, duration)
     if episode.short_ranges:
@@ -70,7 +73,7 @@ def plan(
             ),
         )
     else:
-        excerpts = [_span(found, run) for run in _runs(choose(found, target))]
+        excerpts = [_span(heard, run) for run in _runs(choose(heard, target))]
         by_host = False
     placed = [
         Excerpt(round(start, 3), round(end, 3), 0.0, said(found, start, end))

@@ -53,17 +53,17 @@ class Sentence:
 
 
 def sentences(
-    transcript: Transcript, duration: float, chapters: Sequence[Chapter]
+    transcript: Transcript, duration: float, chapters: Sequence[Chapter], heard: bool = False
 ) -> list[Sentence]:
     """The transcript cut into sentences that a short version can be cut between.
 
     A sentence ends with its punctuation, a long silence or a change of speaker; one that
     a cut cannot follow (the next word starts under ``CUT_GAP`` after it) runs on into the
-    next. A hand-corrected transcript is read by segments, so the corrected text is used.
+    next. A hand-corrected transcript is read by segments, so the corrected text is used;
+    ``heard`` reads its words instead, as Whisper heard them (which a correction keeps).
     """
-    spoken: Sequence[Word | Segment] = (
-        transcript.segments if transcript.edited or not transcript.words else transcript.words
-    )
+    by_words = transcript.words and (heard or not transcript.edited)
+    spoken: Sequence[Word | Segment] = transcript.words if by_words else transcript.segments
     spoken = [w for w in spoken if w.text.strip()]
     runs: list[list[Word | Segment]] = []
     for word in spoken:
