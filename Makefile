@@ -45,6 +45,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/state.py
 	$(BIN)/python bench/episode.py
 	$(BIN)/python bench/site.py
+	$(BIN)/python bench/watch.py
+	$(BIN)/python bench/cluster.py
+	$(BIN)/python bench/edit.py
 
 serve: $(STAMP)
 	$(BIN)/pipeline serve --port $(PORT)

@@ -262,7 +262,13 @@ def send_command(
     show_default=True,
     help="Port on 127.0.0.1; 0 picks a free one.",
 )
-def serve_command(root: Path, out: Path | None, port: int) -> None:
+@click.option(
+    "--edit",
+    is_flag=True,
+    help="Also serve the transcript editor at /edit/ (127.0.0.1 only; saving needs the "
+    "token in the printed address, then rebuilds the show).",
+)
+def serve_command(root: Path, out: Path | None, port: int, edit: bool) -> None:
     """Preview the built output at http://127.0.0.1:PORT/ (HEAD and Range supported)."""
     folder = _run(lambda: builder.output_folder(root, out))
     if not (folder / "index.html").is_file() or not (folder / "podcast.xml").is_file():
@@ -270,14 +276,27 @@ def serve_command(root: Path, out: Path | None, port: int) -> None:
             f"{folder} holds no build (no index.html and podcast.xml); run `pipeline build` "
             "first, or point --out at the folder it built"
         )
+    editor_url = None
     try:
-        server = serve.make_server(folder, port)
+        if not edit:
+            server = serve.make_server(folder, port)
+        else:
+            from pipeline import edit as editing
+            from pipeline.edit import server as edit_server
+
+            rebuild = lambda r, o: builder.build(r, o, reporter=_reporter(True))  # noqa: E731
+            editing_server = edit_server.make_server(
+                folder, editing.Editor(root, folder, build=rebuild), port
+            )
+            server, editor_url = editing_server, editing_server.url()
     except OSError as exc:
         raise click.UsageError(
             f"cannot listen on port {port} ({exc.strerror}); try --port 0"
         ) from exc
     host, actual = server.server_address[:2]
     click.echo(f"Serving {folder} at http://{host!s}:{actual}/ (Ctrl-C stops)", err=False)
+    if editor_url:
+        click.echo(f"Correct transcripts at {editor_url} (the address holds the token)")
     sys.stdout.flush()
     try:
         server.serve_forever()

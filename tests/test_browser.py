@@ -18,19 +18,11 @@ import pytest
 
 from pipeline import build
 from pipeline.serve import make_server
+from tests.chromium import CHROMIUM, require_chromium
 from tests.conftest import SITE_TOML
 from tests.test_shorten import add_episode, speak
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.is_file():
-    pytest.skip(
-        f"no {CHROMIUM} (apt-get install chromium); .ci/run installs it",
-        allow_module_level=True,
-    )
-sync_api = pytest.importorskip(
-    "playwright.sync_api",
-    reason="playwright is not installed (pip install -e '.[dev]'); it drives the system Chromium",
-)
+sync_api = require_chromium()
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 SLUG = "2026-09-03-windy-days"
