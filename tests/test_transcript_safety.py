@@ -286,7 +286,16 @@ def test_a_speaker_name_cannot_inject_subrip_cues() -> None:
     lines = srt.splitlines()
     assert "Injected" not in lines and "2" not in lines
     assert lines[0] == "1"
-    assert lines[2] == "Ada 2 00:00:00,000 --> 00:00:09,000 Injected: Hello there."
+    assert lines[2] == "Ada 2 00:00:00,000 -> 00:00:09,000 Injected: Hello there."
+
+
+def test_no_subrip_text_line_reads_as_a_cues_times() -> None:
+    """A line holding ``-->`` is a timing line to SubRip readers, whatever else it holds."""
+    said = "Then --> 00:00:05,000 and ---> on, and -> stays."
+    srt = to_srt(_one_speaker("Ada-->Ben", said))
+    timing = [line for line in srt.splitlines() if "-->" in line]
+    assert timing == ["00:00:00,000 --> 00:00:01,800"]
+    assert "Ada->Ben: Then -> 00:00:05,000 and -> on, and -> stays." in srt.replace("\n", " ")
 
 
 def test_a_speaker_name_cannot_inject_webvtt_lines() -> None:

@@ -29,6 +29,9 @@ class Cue:
     lines: tuple[str, ...]
 
 
+_SRT_ARROW = re.compile(r"-{2,}>")
+
+
 def to_vtt(t: Transcript) -> str:
     """WebVTT with ``<v Speaker>`` voice tags when the speaker is known."""
 
@@ -47,10 +50,10 @@ def to_srt(t: Transcript) -> str:
     """SubRip captions; ``Speaker:`` opens the first caption of each speaker's turn."""
 
     def label(speaker: str | None, first_of_turn: bool) -> str:
-        return f"{speaker}: " if speaker and first_of_turn else ""
+        return f"{_srt_text(speaker)}: " if speaker and first_of_turn else ""
 
     out = []
-    for n, cue in enumerate(cues(t, label, lambda s: s), start=1):
+    for n, cue in enumerate(cues(t, label, _srt_text), start=1):
         out.append(str(n))
         out.append(f"{srt_timestamp(cue.start)} --> {srt_timestamp(cue.end)}")
         out.extend(cue.lines)
@@ -229,6 +232,11 @@ def _one_line(text: str | None) -> str:
     Transcript carries, so that a speaker name can never start a cue or a line.
     """
     return " ".join(_INVISIBLE.sub("", text).split()) if text else ""
+
+
+def _srt_text(text: str) -> str:
+    """SubRip has no escapes, and a line holding ``-->`` reads as a cue's times: shorten it."""
+    return _SRT_ARROW.sub("->", text)
 
 
 def _vtt_escape(text: str) -> str:
