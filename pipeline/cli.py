@@ -388,8 +388,10 @@ class TerminalReporter:
         return show
 
     def finished(self, line: str) -> None:
-        self.done()
-        click.echo(line, err=True)
+        if self.bar is None:
+            click.echo(line, err=True)
+        else:  # above the bar, which stays: a cluster's bar runs on while recordings finish
+            tqdm.write(line, file=sys.stderr)
 
     def done(self) -> None:
         if self.bar is not None:

@@ -113,3 +113,19 @@ def test_check_finds_a_tampered_enclosure(fog):
     assert result.exit_code == 1
     assert "podcast.xml" in result.stderr and "Fog and lights" in result.stderr
     assert "length" in result.stderr
+
+
+def test_a_finished_line_on_a_terminal_leaves_the_progress_bar_running(capsys):
+    """A cluster finishes recordings while its one bar (hours of audio, ETA) runs on."""
+    from pipeline.cli import TerminalReporter
+
+    reporter = TerminalReporter()
+    show = reporter.task("transcribe on the cluster", 100.0)
+    show(25.0, 100.0)
+    reporter.finished("transcribed 2026-10-01-fog on laptop-b")
+    assert reporter.bar is not None and reporter.bar.n == 25.0
+    show(50.0, 100.0)
+    assert reporter.bar.n == 50.0
+    reporter.done()
+    assert reporter.bar is None
+    assert "transcribed 2026-10-01-fog on laptop-b\n" in capsys.readouterr().err
