@@ -52,8 +52,13 @@ def clipped(text: str, limit: int = SHOWN) -> str:
 # is one line (a title, a name, a URL, an address), so a line break or a tab there is refused
 # too, rather than silently joined. A carriage return is refused everywhere: files have their
 # CRLF line endings normalised before this check, so a lone one is a stray character.
-_CONTROLS = r"\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
+# The bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) are
+# refused too: invisible, they make a title or a name read in another order than it is
+# written ("Trojan Source"). Right-to-left text needs none of them; the marks U+200E, U+200F
+# and U+061C stay allowed.
+_CONTROLS = r"\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069"
 _BAD_MULTILINE = re.compile(f"[{_CONTROLS}]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _BAD_SINGLE_LINE = re.compile(f"[{_CONTROLS}\\t\\n]")
 
 
@@ -70,6 +75,8 @@ def describe_character(char: str) -> str:
         return f"{names[char]} ({code})"
     if "\ud800" <= char <= "\udfff":
         return f"a lone surrogate ({code})"
+    if _BIDI.match(char):
+        return f"the bidirectional control character {code}, which makes text read in another order"
     return f"the control character {code}"
 
 

@@ -79,6 +79,7 @@ def test_a_number_too_long_to_read(show):
         ('"Two friends', r'"Two\r friends', "'description'", "U+000D"),
         ('"Two friends', r'"Two\u0085 friends', "'description'", "U+0085"),
         ('["Sports/Wilderness"', r'["Sports\u0001"', "'categories' (item 1)", "U+0001"),
+        ('"Rain and Bikes"', r'"Rain \u202eekib"', "'title'", "U+202E"),
     ],
 )
 def test_control_characters_name_the_key(show, old, new, key, code):

@@ -273,6 +273,8 @@ CONTROL_CASES = [
     ("guid", 'guid: "abc\\x0c"', "'guid'", "U+000C"),
     ("short", 'short: ["0:10-0:20\\x1f"]', "'short' (item 1)", "U+001F"),
     ("raw", "title: Rain\x01gear", "line 3: 'title'", "U+0001"),
+    ("bidi-override", 'title: "Rain \u202egear"', "'title'", "U+202E"),
+    ("bidi-isolate", 'summary: "A \u2067B\u2069"', "'summary'", "U+2067"),
     ("raw-c1", "summary: >-\n  one\n  two\x9b", "line 6: 'summary'", "U+009B"),
 ]
 

@@ -191,6 +191,8 @@ def test_a_folder_in_place_of_the_file_is_named(tmp_path: Path) -> None:
         (("segments", 2, "speaker"), r'"Ada\tBen"', "segments[2].speaker", "U+0009"),
         (("segments", 0, "speaker"), r'"Ada\rBen"', "segments[0].speaker", "U+000D"),
         (("segments", 3, "speaker"), r'"Ada\u2028Ben"', "segments[3].speaker", "U+2028"),
+        (("segments", 2, "text"), r'"said \u202eyas"', "segments[2].text", "U+202E"),
+        (("segments", 1, "speaker"), r'"\u2066Ada\u2069"', "segments[1].speaker", "U+2066"),
         (("words", 2, "speaker"), r'"\udbff"', "words[2].speaker", "U+DBFF"),
         (("engine",), r'"faster\u0007whisper"', "engine", "U+0007"),
         (("model",), r'"tiny\u009b.en"', "model", "U+009B"),

@@ -26,7 +26,8 @@ SEGMENT_KEYS = frozenset({"start", "end", "speaker", "text", "words"})
 WORD_KEYS = frozenset({"start", "end", "text", "probability", "speaker"})
 # C0 and C1 controls (line breaks and tabs too), the line and paragraph separators, and lone
 # surrogates: the same characters transcript.json refuses in text and names.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# Bidirectional embeddings, overrides and isolates too: see pipeline/text.py.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 
 
 class BadBody(ValueError):
@@ -148,8 +149,8 @@ def _text(value: Any, at: str, limit: int) -> str:
     found = _CONTROL.search(value)
     if found:
         raise BadBody(
-            f"{at} holds U+{ord(found.group()):04X} (a line break, tab or other control "
-            "character); write it on one line, with spaces"
+            f"{at} holds U+{ord(found.group()):04X} (a line break, tab, bidirectional or other "
+            "control character); write it on one line, with spaces, and without it"
         )
     return value
 

@@ -30,7 +30,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 # Neither text nor names may hold anything but printable characters and spaces: C0 and C1
 # controls (line breaks and tabs included) and the Unicode line and paragraph separators.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# Bidirectional embeddings, overrides and isolates too: see pipeline/text.py.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 _SPACE_LIKE = {
     0x09: "a tab",
     0x0A: "a line break",
@@ -358,6 +359,8 @@ def _no_control(text: str, at: Where) -> None:
             what, fix = _SPACE_LIKE[code], "replace it with a space"
         else:
             what, fix = "a control character", "remove it"
+            if 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+                what = "a bidirectional control, which makes text read in another order"
         raise _Invalid(
             f"{_where(at)} holds U+{code:04X} ({what}): {_excerpt(text, found.start())}; {fix}"
         )
