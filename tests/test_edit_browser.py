@@ -9,6 +9,7 @@ would give); the browser is the system's Chromium driven by Playwright, as in
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -138,6 +139,27 @@ def test_a_stale_save_is_refused_and_the_hosts_text_stays(page, served: Served):
     assert text.inner_text() == edited
     assert page.locator("#change-count").inner_text() == "1 segment"
     assert "(fixed)" not in served.transcript.read_text()
+
+
+def test_after_a_stale_save_the_host_keeps_both_versions_in_one_click(page, served: Served):
+    open_editor(page, served)
+    text = page.locator("#segments li.segment").first.locator(".text")
+    text.click()
+    page.keyboard.press("End")
+    page.keyboard.type(" (fixed)")
+    edited = text.inner_text()
+    doc = json.loads(served.transcript.read_text())
+    doc["segments"][-1]["text"] += " (by hand)"  # a co-host's edit, in another segment
+    served.transcript.write_text(json.dumps(doc))
+    page.locator("#save").click()
+    page.locator("#status").filter(has_text="changed on disk").wait_for()
+    page.get_by_role("button", name="Load the new version and keep my changes").click()
+    page.locator("#status").filter(has_text="check and save").wait_for()
+    assert text.inner_text() == edited
+    page.locator("#save").click()
+    page.locator("#status").filter(has_text="Saved").wait_for()
+    saved = json.loads(served.transcript.read_text())["segments"]
+    assert saved[0]["text"] == edited and saved[-1]["text"].endswith(" (by hand)")
 
 
 def test_without_the_token_the_editor_reads_but_cannot_save(page, served: Served):

@@ -322,6 +322,10 @@
         body: JSON.stringify({ slug, segments: sent }),
       });
       const result = await answer(response);
+      if (response.status === 412) {
+        offerReapply(result.error);
+        return;
+      }
       if (!response.ok) {
         say(`Not saved: ${result.error}`, "error");
         return;
@@ -338,6 +342,34 @@
       saving = false;
       showChanges();
     }
+  }
+
+  // After a refused save (the file changed on disk): load the file as it is now and put the
+  // host's changed segments back over it, for the host to check and save again.
+  function offerReapply(error) {
+    const mine = [...changed].map((i) => [i, now(i)]);
+    say(`Not saved: ${error} `, "error");
+    const button = element("button", "reapply", "Load the new version and keep my changes");
+    button.type = "button";
+    button.addEventListener("click", () => reapply(mine));
+    statusLine.append(button);
+  }
+
+  async function reapply(mine) {
+    const count = segments.length;
+    await load();
+    if (segments.length !== count) {
+      say("The file now has another number of segments: copy your changes, reload and apply them again.", "error");
+      return;
+    }
+    for (const [i, is] of mine) {
+      rows[i].text.textContent = is.text;
+      rows[i].speaker.value = is.speaker || "";
+      check(i);
+    }
+    refreshSpeakers();
+    showChanges();
+    say(`Loaded the file as it is now, with your ${mine.length === 1 ? "change" : "changes"} over it: check and save.`);
   }
 
   saveButton.addEventListener("click", save);
