@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -22,3 +25,15 @@ def require_chromium() -> ModuleType:
         reason="playwright is not installed (pip install -e '.[dev]'); it drives the system "
         "Chromium",
     )
+
+
+@contextlib.contextmanager
+def headless_chromium() -> Iterator[Any]:
+    """A headless system Chromium, closed after; skips the test where there is none."""
+    sync_api = require_chromium()
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

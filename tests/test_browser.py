@@ -18,7 +18,7 @@ import pytest
 
 from pipeline import build
 from pipeline.serve import make_server
-from tests.chromium import CHROMIUM, require_chromium
+from tests.chromium import headless_chromium, require_chromium
 from tests.conftest import SITE_TOML
 from tests.test_shorten import add_episode, speak
 
@@ -78,10 +78,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """One headless Chromium for the module; Playwright downloads no browser of its own."""
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+    with headless_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 # A click is a gesture, so the page's play() then succeeds and the player moves on from where

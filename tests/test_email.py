@@ -25,6 +25,7 @@ from pipeline.errors import Problems
 from pipeline.load import load_show
 from pipeline.model import Recipient
 from pipeline.render.email import issue_message, markdown_text
+from tests.chromium import headless_chromium
 from tests.conftest import SITE_TOML
 from tests.test_shorten import SLUG, add_episode, speak
 
@@ -58,7 +59,6 @@ This month it's all about [[{SLUG}]]: what to wear & what to fit. The
 Ride safe, and stay dry.
 """
 REPO = Path(__file__).resolve().parents[1]  # the example show
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
@@ -370,33 +370,26 @@ def test_the_example_shows_issues_pass_every_error_rule(tmp_path: Path):
 def test_the_email_fits_a_phone_and_a_desktop_pane_without_scrolling_sideways(
     built: Path, width: int
 ):
-    if not CHROMIUM.is_file():
-        pytest.skip(f"no {CHROMIUM} (apt-get install chromium); .ci/run installs it")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     artwork = (built / "feeds" / "artwork.png").read_bytes()
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        try:
-            page = chromium.new_page(viewport={"width": width, "height": 800})
-            # Remote images (the artwork, the issue's photo) come from here, not the network.
-            page.route(
-                "http*://**/*",
-                lambda route: route.fulfill(status=200, content_type="image/png", body=artwork),
-            )
-            page.goto((files(built) / "email.html").as_uri())
-            scroll, inner = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
-            assert scroll <= inner == width
-            boxes = page.evaluate(
-                "[...document.images].map(i => {const r = i.getBoundingClientRect();"
-                " return [i.src, r.left, r.right, r.width];})"
-            )
-            assert len(boxes) == 2  # the issue's photo and the episode's artwork
-            for src, left, right, shown in boxes:
-                assert left >= 0 and right <= width and shown > 0, src
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / f"email-{width}.png"), full_page=True)
-        finally:
-            chromium.close()
+    with headless_chromium() as chromium:
+        page = chromium.new_page(viewport={"width": width, "height": 800})
+        # Remote images (the artwork, the issue's photo) come from here, not the network.
+        page.route(
+            "http*://**/*",
+            lambda route: route.fulfill(status=200, content_type="image/png", body=artwork),
+        )
+        page.goto((files(built) / "email.html").as_uri())
+        scroll, inner = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+        assert scroll <= inner == width
+        boxes = page.evaluate(
+            "[...document.images].map(i => {const r = i.getBoundingClientRect();"
+            " return [i.src, r.left, r.right, r.width];})"
+        )
+        assert len(boxes) == 2  # the issue's photo and the episode's artwork
+        for src, left, right, shown in boxes:
+            assert left >= 0 and right <= width and shown > 0, src
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"email-{width}.png"), full_page=True)
 
 
 @pytest.mark.parametrize(

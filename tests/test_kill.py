@@ -11,11 +11,12 @@ build finishes the work without transcribing anything again.
 from __future__ import annotations
 
 import errno
+import os
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -172,7 +173,7 @@ def test_a_kill_at_the_last_rename_leaves_last_weeks_feeds(weeks: Weeks):
 
 
 @pytest.fixture
-def failing_disk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int, int], None]]:
+def failing_disk(monkeypatch: pytest.MonkeyPatch) -> Callable[[int, int], None]:
     """Make the n-th file written into the show's output fail with ``code`` half-way."""
     real_fill = files._fill
 
@@ -186,13 +187,12 @@ def failing_disk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int, int
                 if seen == n:
                     content = data if data is not None else Path(source or "").read_bytes()
                     f.write(content[: len(content) // 2])
-                    raise OSError(code, __import__("os").strerror(code))
+                    raise OSError(code, os.strerror(code))
             real_fill(dest, f, data, source)
 
         monkeypatch.setattr(files, "_fill", fill)
 
-    yield fail_at
-    monkeypatch.setattr(files, "_fill", real_fill)
+    return fail_at
 
 
 @pytest.mark.parametrize(
@@ -207,7 +207,11 @@ def failing_disk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int, int
     ],
 )
 def test_a_write_error_stops_the_build_and_keeps_what_was_published(
-    weeks: Weeks, failing_disk: Callable[[int, int], None], code: int, fix: str
+    weeks: Weeks,
+    failing_disk: Callable[[int, int], None],
+    monkeypatch: pytest.MonkeyPatch,
+    code: int,
+    fix: str,
 ):
     root = weeks.restore()
     failing_disk(5, code)
@@ -228,7 +232,7 @@ def test_a_write_error_stops_the_build_and_keeps_what_was_published(
     assert (out / "podcast.xml").read_bytes() == weeks.last_week["podcast.xml"]
     assert not [p for p in out.rglob("*") if files.LEFTOVER.match(p.name)]
 
-    failing_disk(0, code)  # the host freed space: the next build publishes everything
+    monkeypatch.undo()  # the host freed space: the next build publishes everything
     report = build.build(root)
     assert [str(p) for p in report.problems.errors] == []
     assert snapshot(out) == weeks.this_week

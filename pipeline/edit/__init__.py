@@ -23,7 +23,7 @@ from typing import Any
 from pipeline import state
 from pipeline.edit import body
 from pipeline.errors import ContentError, LockedError, PipelineError
-from pipeline.files import read_limited, write_atomic
+from pipeline.files import read_limited
 from pipeline.formats.reading import DOUBT
 from pipeline.model import SLUG, Segment, Transcript, Word
 from pipeline.reports import BuildReport
@@ -162,7 +162,8 @@ class Editor:
                     412,
                     "transcript.json changed on disk since the editor loaded it (another "
                     "editor, a build or a hand edit); nothing was saved. Your changes are "
-                    "still in the editor: copy them, reload, and apply them again",
+                    "still in the editor: load the new version with them over it, check "
+                    "and save again",
                 )
             try:
                 changes = body.parse(raw, old.segments, slug)
@@ -171,13 +172,12 @@ class Editor:
             new = corrected(old, changes)
             if new == old:
                 return Saved(etag_of(data), False, False, time.monotonic() - began)
-            written = _document(new, json.loads(data))
-            try:
-                validate.transcript(written, path, edited=True)  # as a build will read it
+            heard = json.loads(data).get("content_sha256")
+            try:  # as a build will read it
+                validate.transcript(store.to_document(new), path, edited=True)
             except ContentError as exc:
                 raise Refused(400, exc.detail) from None
-            encoded = (json.dumps(written, indent=2, ensure_ascii=False) + "\n").encode()
-            write_atomic(path, data=encoded, mode=_mode(path))
+            encoded = store.write_corrected(path, new, heard)
         rebuilt, problems = self._rebuild(slug)
         return Saved(etag_of(encoded), True, rebuilt, time.monotonic() - began, problems)
 
@@ -270,22 +270,6 @@ def corrected(t: Transcript, changes: list[body.Change]) -> Transcript:
     return replace(t, segments=tuple(segments), words=words)
 
 
-def _document(t: Transcript, before: dict[str, Any]) -> dict[str, Any]:
-    """The store's document of ``t``, marked as corrected.
-
-    A transcript is corrected when its ``content_sha256`` is not the hash of its content
-    (``store.read``). The hash the file had is kept: the machine's hash of what it heard,
-    which the corrected content no longer matches (or none, when the file had none).
-    """
-    doc = store.to_document(t)
-    kept = before.get("content_sha256")
-    if isinstance(kept, str):
-        doc["content_sha256"] = kept
-    else:
-        del doc["content_sha256"]
-    return doc
-
-
 def _words_by_segment(t: Transcript) -> list[range]:
     """The indices of each segment's words: those whose middle lies in it, as the pages read."""
     middles = [(w.start + w.end) / 2 for w in t.words]
@@ -298,10 +282,3 @@ def _words_by_segment(t: Transcript) -> list[range]:
 def _tags(header: str) -> set[str]:
     """The ETags of an If-Match header (``*`` matches none: the editor sends what it read)."""
     return {tag.strip() for tag in header.split(",") if tag.strip()}
-
-
-def _mode(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        return 0o644

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from pipeline.model import Segment
-from pipeline.transcribe.validate import MAX_SECONDS
+from pipeline.transcribe.validate import CONTROL, MAX_SECONDS
 
 MAX_TEXT = 20_000  # characters of one segment's text: a whole minute of speech is about 1,000
 MAX_SPEAKER = 200  # characters of a speaker's name
@@ -24,10 +23,6 @@ MAX_DIGITS = 20  # of an integer: Python refuses to read those of over 4,300 dig
 TOP_KEYS = frozenset({"slug", "segments", "corrected", "audio", "doubt"})
 SEGMENT_KEYS = frozenset({"start", "end", "speaker", "text", "words"})
 WORD_KEYS = frozenset({"start", "end", "text", "probability", "speaker"})
-# C0 and C1 controls (line breaks and tabs too), the line and paragraph separators, and lone
-# surrogates: the same characters transcript.json refuses in text and names.
-# Bidirectional embeddings, overrides and isolates too: see pipeline/text.py.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 
 
 class BadBody(ValueError):
@@ -146,7 +141,7 @@ def _text(value: Any, at: str, limit: int) -> str:
         raise BadBody(f"{at} must be text, not {_kind(value)}")
     if len(value) > limit:
         raise BadBody(f"{at} is {len(value)} characters long; at most {limit} are allowed")
-    found = _CONTROL.search(value)
+    found = CONTROL.search(value)  # what transcript.json refuses in text and names
     if found:
         raise BadBody(
             f"{at} holds U+{ord(found.group()):04X} (a line break, tab, bidirectional or other "

@@ -92,6 +92,23 @@ def write(path: Path, t: Transcript) -> None:
     write_atomic(path, data=dumps(t).encode(), mode=_mode(path))
 
 
+def write_corrected(path: Path, t: Transcript, heard_sha256: object) -> bytes:
+    """Write a host's correction atomically, marked as corrected; returns the bytes written.
+
+    A transcript is corrected when its ``content_sha256`` is not the hash of its content
+    (``read``). The hash the file had (``heard_sha256``) is kept: the machine's hash of what
+    it heard, which the corrected content no longer matches (none, when the file had none).
+    """
+    doc = to_document(t)
+    if isinstance(heard_sha256, str):
+        doc["content_sha256"] = heard_sha256
+    else:
+        del doc["content_sha256"]
+    data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+    write_atomic(path, data=data, mode=_mode(path))
+    return data
+
+
 def read(path: Path) -> Transcript | None:
     """The transcript in ``path``; None when there is none. ``edited`` when a host changed it.
 

@@ -31,7 +31,7 @@ _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 # Neither text nor names may hold anything but printable characters and spaces: C0 and C1
 # controls (line breaks and tabs included) and the Unicode line and paragraph separators.
 # Bidirectional embeddings, overrides and isolates too: see pipeline/text.py.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 _SPACE_LIKE = {
     0x09: "a tab",
     0x0A: "a line break",
@@ -241,8 +241,8 @@ def _segment(s: Any, i: int) -> Segment:
             and type(end) in _REAL
             and 0 <= start <= MAX_SECONDS
             and 0 <= end <= MAX_SECONDS
-            and not _CONTROL.search(text)
-            and (speaker is None or (type(speaker) is str and not _CONTROL.search(speaker)))
+            and not CONTROL.search(text)
+            and (speaker is None or (type(speaker) is str and not CONTROL.search(speaker)))
         ):
             return Segment(text, float(start), float(end), speaker or None)
     at = _object(s, "segments", i)
@@ -267,8 +267,8 @@ def _word(w: Any, i: int) -> Word:
             and 0 <= start <= MAX_SECONDS
             and 0 <= end <= MAX_SECONDS
             and 0 <= p <= 1
-            and not _CONTROL.search(text)
-            and (speaker is None or (type(speaker) is str and not _CONTROL.search(speaker)))
+            and not CONTROL.search(text)
+            and (speaker is None or (type(speaker) is str and not CONTROL.search(speaker)))
         ):
             return Word(text, float(start), float(end), float(p), speaker or None)
     at = _object(w, "words", i)
@@ -352,7 +352,7 @@ def _speaker(obj: dict[str, Any], at: Where) -> str | None:
 
 
 def _no_control(text: str, at: Where) -> None:
-    found = _CONTROL.search(text)
+    found = CONTROL.search(text)
     if found:
         code = ord(found.group())
         if code in _SPACE_LIKE:
